@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# Fields of the student record ("Identité") that a site may make required, beyond the ones
+# that are always required (Nom, Prénom, Date de naissance). Names are Student field names.
+STUDENT_OPTIONAL_REQUIRED_FIELDS: list[tuple[str, Any]] = [
+    ("civilite", _("Civilité")),
+    ("lieu_naissance", _("Lieu de naissance")),
+    ("situation_familiale", _("Situation familiale")),
+    ("adresse", _("Adresse")),
+    ("code_postal", _("Code postal")),
+    ("ville", _("Ville")),
+    ("tel_domicile", _("Tél domicile")),
+    ("mobile", _("Mobile")),
+    ("email", _("E-mail")),
+    ("personne_a_prevenir", _("Personne à prévenir")),
+    ("tel_urgence", _("Tél urgence")),
+    ("droit_image", _("Droit à l'image")),
+    ("autorisation_sortie", _("Autorisation de sortie")),
+    ("etablissement_scolaire", _("Établissement scolaire")),
+    ("niveau_scolaire", _("Niveau scolaire")),
+    ("nationalite", _("Nationalité")),
+]
+
+
+def default_required_student_fields() -> list[str]:
+    return ["personne_a_prevenir", "tel_urgence", "droit_image", "autorisation_sortie"]
+
+
+class Site(models.Model):
+    """A conservatoire of the network. Every login, family and record belongs to one site."""
+
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+    slug = models.SlugField(_("code"), unique=True)
+    institution = models.CharField(_("établissement"), max_length=200, blank=True)
+    address = models.CharField(_("adresse"), max_length=200, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    welcome_message = models.TextField(
+        _("message d'accueil"),
+        blank=True,
+        help_text=_("Affiché aux familles sur la page Accueil du portail."),
+    )
+    accessibility_statement = models.TextField(
+        _("déclaration d'accessibilité"),
+        blank=True,
+        help_text=_("Affichée sur la page Accessibilité, en plus de la déclaration du portail."),
+    )
+    legal_notice = models.TextField(_("mentions légales"), blank=True)
+    required_student_fields = models.JSONField(
+        _("champs obligatoires de la fiche élève"),
+        default=default_required_student_fields,
+        blank=True,
+        help_text=_("Nom, prénom et date de naissance sont toujours obligatoires."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def contact_lines(self) -> list[str]:
+        city_line = " ".join(part for part in (self.postal_code, self.city) if part)
+        return [line for line in (self.institution, self.address, city_line, self.phone) if line]
+
+
+class SchoolYearQuerySet(models.QuerySet["SchoolYear"]):
+    def containing(self, day: datetime.date) -> SchoolYearQuerySet:
+        return self.filter(start_date__lte=day, end_date__gte=day)
+
+
+class SchoolYear(models.Model):
+    """A school year of the network, e.g. 2026/2027, from its start to its end date."""
+
+    label = models.CharField(_("libellé"), max_length=20, unique=True)
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"))
+
+    objects = SchoolYearQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = _("année scolaire")
+        verbose_name_plural = _("années scolaires")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @classmethod
+    def current(cls) -> SchoolYear | None:
+        today = timezone.localdate()
+        return cls.objects.containing(today).first() or cls.objects.first()
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(
+        self, username: str, site: Site, password: str | None = None, **extra: Any
+    ) -> User:
+        user = self.model(username=username, site=site, **extra)
+        user.email = self.normalize_email(user.email)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username: str, password: str | None = None, **extra: Any) -> User:
+        site = extra.pop("site", None)
+        if site is not None and not isinstance(site, Site):
+            site = Site.objects.get(pk=site)
+        if site is None:
+            site = Site.objects.order_by("pk").first()
+        if site is None:
+            raise ValueError("Create a site before the first superuser.")
+        extra.update(is_staff=True, is_superuser=True, kind=User.Kind.STAFF)
+        return self.create_user(username, site, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # "site-code/identifiant", or a bare identifiant when only one site has it.
+        if username and "/" in username:
+            slug, _sep, name = username.partition("/")
+            return self.get(site__slug=slug, username__iexact=name)
+        return self.get(username__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account: a login on one site, for a family, a teacher or the secretariat."""
+
+    class Kind(models.TextChoices):
+        FAMILY = "family", _("Famille")
+        TEACHER = "teacher", _("Enseignant")
+        STAFF = "staff", _("Secrétariat")
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="accounts"
+    )
+    username = models.CharField(
+        _("identifiant"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("Lettres, chiffres et . @ + - _ ; unique sur un site."),
+    )
+    kind = models.CharField(
+        _("type de compte"), max_length=10, choices=Kind.choices, default=Kind.FAMILY
+    )
+    first_name = models.CharField(_("prénom"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom"), max_length=150, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    staff_sites = models.ManyToManyField(
+        Site,
+        verbose_name=_("sites gérés"),
+        blank=True,
+        related_name="staff_members",
+        help_text=_("Sites dont ce membre du secrétariat voit les données dans l'administration."),
+    )
+    language = models.CharField(
+        _("langue"), max_length=5, choices=[("fr", "Français"), ("en", "English")], default="fr"
+    )
+    is_staff = models.BooleanField(_("accès à l'administration"), default=False)
+    is_active = models.BooleanField(_("actif"), default=True)
+    date_joined = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    objects = UserManager()
+
+    SITE_LOOKUP = "site"
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = _("compte")
+        verbose_name_plural = _("comptes")
+        constraints = [
+            models.UniqueConstraint(
+                "site",
+                Lower("username"),
+                name="unique_username_per_site",
+                violation_error_message=_("Cet identifiant existe déjà sur ce site."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} ({self.site.name})" if self.site_id else self.username
+
+    def natural_key(self) -> tuple[str]:
+        return (f"{self.site.slug}/{self.username}",)
+
+    @property
+    def is_family(self) -> bool:
+        return self.kind == self.Kind.FAMILY
+
+    @property
+    def is_teacher(self) -> bool:
+        return self.kind == self.Kind.TEACHER
+
+    def managed_site_ids(self) -> list[int] | None:
+        """Sites whose data this account may see in the admin; None means every site."""
+        if self.is_superuser:
+            return None
+        if not hasattr(self, "_managed_site_ids"):
+            self._managed_site_ids = list(self.staff_sites.values_list("pk", flat=True))
+        return self._managed_site_ids

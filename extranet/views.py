@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from extranet import services
+from extranet.decorators import teacher_required
+from extranet.forms import LoginForm, PasswordLostForm, TextSizeForm
+from extranet.models import Site, User
+
+ACCESS_TITLES = {
+    "usager": "Accès usager",
+    "enseignant": "Accès enseignant",
+}
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    """The extranet's front door: Accès usager, Accès enseignant, Pré-inscription, the sites."""
+    return render(request, "extranet/landing.html", {"sites": Site.objects.all()})
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def login(request: HttpRequest) -> HttpResponse:
+    access = request.GET.get("acces", "usager")
+    if access not in ACCESS_TITLES:
+        access = "usager"
+    initial: dict[str, Any] = {}
+    site_slug = request.GET.get("site")
+    if site_slug:
+        initial["site"] = Site.objects.filter(slug=site_slug).first()
+    form = LoginForm(request, data=request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and form.user is not None:
+        auth_login(request, form.user)  # Django renews the session key here.
+        return redirect(_safe_next(request) or reverse("extranet:home"))
+    return render(
+        request,
+        "extranet/login.html",
+        {"form": form, "access": access, "next": _safe_next(request) or ""},
+    )
+
+
+def login_locked_out(
+    request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
+    """django-axes' answer once an (identifiant, address) pair has failed too often."""
+    form = LoginForm(request, data=request.POST or None)
+    form.is_bound = False  # Show the fields as typed, without re-validating them.
+    return render(
+        request,
+        "extranet/login.html",
+        {"form": form, "access": "usager", "locked_out": True, "next": ""},
+        status=429,
+    )
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    auth_logout(request)
+    messages.success(request, _("Vous êtes déconnecté."))
+    return redirect("extranet:landing")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each account to its own home."""
+    user = request.user
+    assert isinstance(user, User)
+    if user.kind == User.Kind.FAMILY:
+        return redirect("families:home")
+    if user.kind == User.Kind.TEACHER:
+        return redirect("extranet:teacher_home")
+    if user.is_staff:
+        return redirect("admin:index")
+    return redirect("extranet:landing")
+
+
+@teacher_required
+def teacher_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "extranet/teacher_home.html")
+
+
+def pre_registration(request: HttpRequest) -> HttpResponse:
+    return render(request, "extranet/pre_registration.html", {"sites": Site.objects.all()})
+
+
+@csrf_protect
+def password_lost(request: HttpRequest) -> HttpResponse:
+    form = PasswordLostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_reset_request(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            base_url=request.build_absolute_uri("/"),
+        )
+        return redirect("extranet:password_lost_sent")
+    return render(request, "extranet/password_lost.html", {"form": form})
+
+
+def password_lost_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "extranet/password_lost_sent.html")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "extranet/password_reset_confirm.html"
+    success_url = reverse_lazy("extranet:password_reset_complete")
+
+
+def password_reset_complete(request: HttpRequest) -> HttpResponse:
+    return render(request, "extranet/password_reset_complete.html")
+
+
+@login_required
+@sensitive_post_parameters()
+@csrf_protect
+def password_change(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        # This session stays open; every other session of the account ends (its hash changed).
+        update_session_auth_hash(request, form.user)
+        messages.success(request, _("Votre mot de passe a été modifié."))
+        return redirect("extranet:password_change")
+    return render(request, "extranet/password_change.html", {"form": form, "tab": "password"})
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "extranet/accessibility.html",
+        {"tab": "accessibility", "size_form": TextSizeForm(), "sites": Site.objects.all()},
+    )
+
+
+@require_POST
+def text_size(request: HttpRequest) -> HttpResponse:
+    form = TextSizeForm(request.POST)
+    target = _safe_next(request) or reverse("extranet:accessibility")
+    response = HttpResponseRedirect(target)
+    if form.is_valid():
+        response.set_cookie(
+            "text_size", form.cleaned_data["size"], max_age=365 * 24 * 3600, samesite="Lax"
+        )
+    return response
+
+
+def legal(request: HttpRequest) -> HttpResponse:
+    return render(request, "extranet/legal.html", {"sites": Site.objects.all(), "tab": "legal"})
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin has no login of its own: staff log in with their site like everyone."""
+    target = _safe_next(request) or reverse("admin:index")
+    return redirect(f"{reverse('extranet:login')}?{urlencode({'next': target})}")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "extranet/csrf_failure.html", status=403)

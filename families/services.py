@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from families.models import ADDRESS_FIELDS, Family
+
+# The responsible's contact details that students marked "Utiliser les coordonnées du
+# responsable légal" follow.
+SHARED_CONTACT_FIELDS = ("adresse", "code_postal", "ville", "tel_domicile", "mobile", "tel_pro")
+
+
+def family_update(*, family: Family, data: dict[str, Any]) -> list[str]:
+    """Save the responsible's record; return the names of the fields that changed.
+
+    A new address means the conservatory needs a new proof of address: the family is marked
+    (re-enrollment asks for the document) and told so by the view.
+    """
+    changed = [name for name, value in data.items() if getattr(family, name) != value]
+    if not changed:
+        return []
+    with transaction.atomic():
+        locked = Family.objects.select_for_update().get(pk=family.pk)
+        for name in changed:
+            setattr(locked, name, data[name])
+        if any(name in ADDRESS_FIELDS for name in changed):
+            locked.proof_of_address_needed = True
+            locked.address_changed_at = timezone.now()
+        locked.save()
+        shared = {name: data[name] for name in changed if name in SHARED_CONTACT_FIELDS}
+        if shared:
+            for student in locked.students.filter(utiliser_coordonnees_responsable=True):
+                for name, value in shared.items():
+                    setattr(student, name, value)
+                student.save()  # save(), not update(): the history keeps the change.
+    family.refresh_from_db()
+    return changed

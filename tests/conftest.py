@@ -1,0 +1,87 @@
+"""Standing users of the suite (healthchecks' alice/bob/charlie):
+
+- alice: a family of site Moissy-Cramayel, with one child;
+- bob: another family of the same site, with one child;
+- charlie: a secretariat member of another site (Boulogne-Billancourt).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from extranet.models import SchoolYear, Site, User
+from extranet.roles import STAFF_GROUP
+from families.models import Family
+from students.models import Student
+from tests.factories import (
+    FamilyFactory,
+    SchoolYearFactory,
+    SiteFactory,
+    StudentFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def school_year(db: None) -> SchoolYear:
+    return SchoolYearFactory()
+
+
+@pytest.fixture
+def moissy(db: None) -> Site:
+    return SiteFactory(slug="moissy-cramayel", name="Moissy-Cramayel")
+
+
+@pytest.fixture
+def boulogne(db: None) -> Site:
+    return SiteFactory(slug="boulogne-billancourt", name="Boulogne-Billancourt")
+
+
+@pytest.fixture
+def alice(moissy: Site, school_year: SchoolYear) -> Family:
+    family = FamilyFactory(site=moissy, account__username="alice", nom="TEST", prenom="FAMILLE")
+    StudentFactory(family=family, prenom="Gaëlle", nom="TEST")
+    return family
+
+
+@pytest.fixture
+def bob(moissy: Site, school_year: SchoolYear) -> Family:
+    family = FamilyFactory(site=moissy, account__username="bob", nom="MARTIN", prenom="Paul")
+    StudentFactory(family=family, prenom="Léo", nom="MARTIN")
+    return family
+
+
+def make_staff(site: Site, username: str) -> User:
+    user = UserFactory(site=site, username=username, kind=User.Kind.STAFF, is_staff=True)
+    user.staff_sites.set([site])
+    user.groups.set(Group.objects.filter(name=STAFF_GROUP))
+    return user
+
+
+@pytest.fixture
+def charlie(boulogne: Site) -> User:
+    return make_staff(boulogne, "charlie")
+
+
+@pytest.fixture
+def moissy_staff(moissy: Site) -> User:
+    return make_staff(moissy, "secretariat.moissy")
+
+
+@pytest.fixture
+def alice_client(alice: Family) -> Client:
+    client = Client()
+    client.force_login(alice.account)
+    return client
+
+
+@pytest.fixture
+def alice_student(alice: Family) -> Student:
+    return alice.students.get()
+
+
+@pytest.fixture
+def bob_student(bob: Family) -> Student:
+    return bob.students.get()

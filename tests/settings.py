@@ -1,0 +1,19 @@
+"""Settings for the test suite: the production settings, with test-only relaxations."""
+
+import os
+
+os.environ.setdefault("ALLOW_INSECURE_KEY", "1")
+os.environ.setdefault("TESTING", "1")
+
+from extranet.settings import *  # noqa: E402, F403
+
+# The test client and the browser tests speak plain HTTP to a local server.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["default"] = {  # noqa: F405
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(VAR_DIR / "test-media"), "base_url": None},  # noqa: F405
+}
