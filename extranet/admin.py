@@ -40,6 +40,7 @@ class SiteForm(forms.ModelForm):
             "accessibility_statement",
             "legal_notice",
             "required_student_fields",
+            "notify_unjustified_absences",
         ]
 
 
@@ -57,6 +58,7 @@ class SiteAdmin(SiteScopedAdmin):
             {"fields": ["welcome_message", "accessibility_statement", "legal_notice"]},
         ),
         (_("Fiche élève"), {"fields": ["required_student_fields"]}),
+        (_("Absences"), {"fields": ["notify_unjustified_absences"]}),
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -145,7 +147,7 @@ class UserAdmin(SiteScopedAdmin, DjangoUserAdmin):
         assert isinstance(request.user, User)
         if request.user.is_superuser or obj is None:
             return fieldsets
-        rights = ["is_active"]
+        rights: Any = ["is_active"]
         return [
             fs if fs[0] != _("Droits") else (_("Droits"), {"fields": rights}) for fs in fieldsets
         ]

@@ -58,6 +58,11 @@ class Site(models.Model):
         help_text=_("Affichée sur la page Accessibilité, en plus de la déclaration du portail."),
     )
     legal_notice = models.TextField(_("mentions légales"), blank=True)
+    notify_unjustified_absences = models.BooleanField(
+        _("prévenir les familles des absences non justifiées"),
+        default=True,
+        help_text=_("Un e-mail part vers la famille quand un enseignant relève une absence."),
+    )
     required_student_fields = models.JSONField(
         _("champs obligatoires de la fiche élève"),
         default=default_required_student_fields,

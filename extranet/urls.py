@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
+from django.utils.translation import gettext_lazy as _
 
 from extranet import views
 
@@ -9,7 +9,6 @@ portal_patterns = [
     path("connexion/", views.login, name="login"),
     path("deconnexion/", views.logout, name="logout"),
     path("accueil/", views.home, name="home"),
-    path("enseignant/", views.teacher_home, name="teacher_home"),
     path("pre-inscription/", views.pre_registration, name="pre_registration"),
     path("mot-de-passe-perdu/", views.password_lost, name="password_lost"),
     path("mot-de-passe-perdu/envoye/", views.password_lost_sent, name="password_lost_sent"),
@@ -31,14 +30,16 @@ portal_patterns = [
 
 urlpatterns = [
     path("", include((portal_patterns, "extranet"))),
+    # Before students.urls: the Cours, Historique and Répertoire tabs live in courses.
+    path("", include("courses.urls")),
     path("famille/", include("families.urls")),
     path("eleves/", include("students.urls")),
     path("facturation/", include("billing.urls")),
-    path("langue/", set_language, name="set_language"),
+    path("langue/", views.set_language, name="set_language"),
     path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
 ]
 
-admin.site.site_header = "Tutti : administration des conservatoires"
+admin.site.site_header = _("Tutti : administration des conservatoires")
 admin.site.site_title = "Tutti"
-admin.site.index_title = "Secrétariat"
+admin.site.index_title = _("Secrétariat")

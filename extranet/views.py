@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
@@ -15,19 +16,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from extranet import services
-from extranet.decorators import teacher_required
 from extranet.forms import LoginForm, PasswordLostForm, TextSizeForm
 from extranet.models import Site, User
 
 ACCESS_TITLES = {
-    "usager": "Accès usager",
-    "enseignant": "Accès enseignant",
+    "usager": gettext_lazy("Accès usager"),
+    "enseignant": gettext_lazy("Accès enseignant"),
 }
 
 
@@ -71,8 +73,10 @@ def login_locked_out(
     request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any
 ) -> HttpResponse:
     """django-axes' answer once an (identifiant, address) pair has failed too often."""
-    form = LoginForm(request, data=request.POST or None)
-    form.is_bound = False  # Show the fields as typed, without re-validating them.
+    # Show the site and identifiant as typed, without validating them again (an unbound form
+    # renders its initial values, not the submitted data).
+    typed = {name: request.POST.get(name) for name in ("site", "username")}
+    form = LoginForm(request, initial=typed)
     return render(
         request,
         "extranet/login.html",
@@ -96,15 +100,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.kind == User.Kind.FAMILY:
         return redirect("families:home")
     if user.kind == User.Kind.TEACHER:
-        return redirect("extranet:teacher_home")
+        return redirect("courses:teacher_week")
     if user.is_staff:
         return redirect("admin:index")
     return redirect("extranet:landing")
-
-
-@teacher_required
-def teacher_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "extranet/teacher_home.html")
 
 
 def pre_registration(request: HttpRequest) -> HttpResponse:
@@ -180,6 +179,18 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin has no login of its own: staff log in with their site like everyone."""
     target = _safe_next(request) or reverse("admin:index")
     return redirect(f"{reverse('extranet:login')}?{urlencode({'next': target})}")
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, also remembered on the account (emails follow it)."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language")
+    user = request.user
+    if isinstance(user, User) and language in dict(settings.LANGUAGES):
+        user.language = language
+        user.save(update_fields=["language"])
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

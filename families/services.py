@@ -18,11 +18,13 @@ def family_update(*, family: Family, data: dict[str, Any]) -> list[str]:
     A new address means the conservatory needs a new proof of address: the family is marked
     (re-enrollment asks for the document) and told so by the view.
     """
-    changed = [name for name, value in data.items() if getattr(family, name) != value]
-    if not changed:
-        return []
     with transaction.atomic():
         locked = Family.objects.select_for_update().get(pk=family.pk)
+        # Compare with the stored row, not with `family`: a ModelForm bound to it has already
+        # copied the typed values onto it, so nothing would ever look changed.
+        changed = [name for name, value in data.items() if getattr(locked, name) != value]
+        if not changed:
+            return []
         for name in changed:
             setattr(locked, name, data[name])
         if any(name in ADDRESS_FIELDS for name in changed):

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from extranet.models import SchoolYear
+from extranet.models import SchoolYear, User
 from families.choices import Civilite, SituationFamiliale
 from families.models import Family
 
@@ -28,7 +28,7 @@ class NiveauScolaire(models.TextChoices):
 
 
 class StudentQuerySet(models.QuerySet["Student"]):
-    def for_family_account(self, user: object) -> StudentQuerySet:
+    def for_family_account(self, user: User) -> StudentQuerySet:
         """The students a family login may see: its own, nothing else."""
         return self.filter(family__account=user)
 

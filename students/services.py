@@ -18,8 +18,11 @@ def student_update(
     if data.get("utiliser_coordonnees_responsable"):
         for name in SHARED_CONTACT_FIELDS:
             data[name] = getattr(student.family, name)
-    changed = [name for name, value in data.items() if getattr(student, name) != value]
     with transaction.atomic():
+        stored = Student.objects.select_for_update().get(pk=student.pk)
+        # Compare with the stored row, not with `student`: a ModelForm bound to it has already
+        # copied the typed values onto it, so nothing would ever look changed.
+        changed = [name for name, value in data.items() if getattr(stored, name) != value]
         if changed:
             for name in changed:
                 setattr(student, name, data[name])

@@ -15,9 +15,6 @@ from students.services import student_update
 
 # Student tabs filled by later issues, with what they will hold.
 COMING_TABS = {
-    "cours": gettext_lazy("Cours"),
-    "historique": gettext_lazy("Historique"),
-    "repertoire": gettext_lazy("Répertoire"),
     "reinscription": gettext_lazy("Réinscription"),
     "documents": gettext_lazy("Documents fournis"),
 }

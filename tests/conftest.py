@@ -3,9 +3,14 @@
 - alice: a family of site Moissy-Cramayel, with one child;
 - bob: another family of the same site, with one child;
 - charlie: a secretariat member of another site (Boulogne-Billancourt).
+
+Around them: moissy_staff (the secretariat of alice's site), a teacher of Moissy, a superuser,
+and dora, a family of Boulogne-Billancourt whose identifiant is also "alice".
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import Group
@@ -85,3 +90,49 @@ def alice_student(alice: Family) -> Student:
 @pytest.fixture
 def bob_student(bob: Family) -> Student:
     return bob.students.get()
+
+
+@pytest.fixture
+def bob_client(bob: Family) -> Client:
+    client = Client()
+    client.force_login(bob.account)
+    return client
+
+
+@pytest.fixture
+def client_for(db: None) -> Callable[[User], Client]:
+    """A new client logged in as this account (each one is a separate session)."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def dora(boulogne: Site, school_year: SchoolYear) -> Family:
+    """A family of Boulogne-Billancourt; its identifiant is "alice" too, as on another site."""
+    family = FamilyFactory(
+        site=boulogne,
+        account__username="alice",
+        nom="DUPONT",
+        prenom="Dora",
+        ville="BOULOGNE-BILLANCOURT",
+        code_postal="92100",
+    )
+    StudentFactory(family=family, prenom="Douglas", nom="DUPONT")
+    return family
+
+
+@pytest.fixture
+def teacher(moissy: Site) -> User:
+    return UserFactory(site=moissy, username="prof.moissy", kind=User.Kind.TEACHER)
+
+
+@pytest.fixture
+def superuser(moissy: Site) -> User:
+    return UserFactory(
+        site=moissy, username="admin", kind=User.Kind.STAFF, is_staff=True, is_superuser=True
+    )

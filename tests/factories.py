@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from extranet.models import SchoolYear, Site, User
 from families.models import Family
@@ -34,14 +35,20 @@ class SiteFactory(factory.django.DjangoModelFactory):
     welcome_message = "Bienvenue sur le portail du conservatoire."
 
 
+def current_school_year_start() -> datetime.date:
+    """1 September of the school year under way, so that SchoolYear.current() finds it."""
+    today = timezone.localdate()
+    return datetime.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+
+
 class SchoolYearFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SchoolYear
         django_get_or_create = ("label",)
 
-    label = "2026/2027"
-    start_date = datetime.date(2026, 9, 1)
-    end_date = datetime.date(2027, 8, 31)
+    start_date = factory.LazyFunction(current_school_year_start)
+    end_date = factory.LazyAttribute(lambda o: datetime.date(o.start_date.year + 1, 8, 31))
+    label = factory.LazyAttribute(lambda o: f"{o.start_date.year}/{o.start_date.year + 1}")
 
 
 class UserFactory(factory.django.DjangoModelFactory):

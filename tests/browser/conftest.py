@@ -1,0 +1,151 @@
+"""Browser journeys: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+The live server answers from another thread, so these tests run on a transactional database
+and create their data inside their fixtures (a `db` rollback would hide it from the server).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.test import Client
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+from extranet.models import SchoolYear, Site
+from families.models import Family
+from students.models import Student
+from tests.factories import FamilyFactory, SchoolYearFactory, SiteFactory, StudentFactory
+
+# Playwright's sync API keeps an asyncio loop running in the test thread; Django would then
+# refuse the ORM calls the tests make (factories, refresh_from_db) in that same thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PHONE = {"width": 375, "height": 800}
+DESKTOP = {"width": 1280, "height": 900}
+# Yellow of the required fields (--required in portal.css).
+REQUIRED_BACKGROUND = "rgb(255, 246, 194)"
+WCAG_21_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+
+_axe = Axe()
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core finds no WCAG 2.1 A/AA violation on the page as it is now."""
+    violations = _axe.run(page, options=WCAG_21_AA).response["violations"]
+    lines = []
+    for violation in violations:
+        targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"])
+        lines.append(f"{violation['id']}: {violation['help']} -> {targets}")
+    assert not violations, f"axe-core on {page.url}:\n" + "\n".join(lines)
+
+
+def assert_no_horizontal_scroll(page: Page) -> None:
+    """Nothing sticks out to the right: the page never scrolls sideways on a phone."""
+    scroll_width, inner_width = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert scroll_width <= inner_width, (
+        f"{page.url} is {scroll_width} px wide in a {inner_width} px window"
+    )
+
+
+def check_page(page: Page) -> None:
+    """Both checks every journey runs on every page it reaches."""
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+
+
+def save_screenshot(page: Page, name: str) -> None:
+    """Full-page screenshot into $BROWSER_SCREENSHOTS_DIR when set (kept out of normal runs)."""
+    folder = os.environ.get("BROWSER_SCREENSHOTS_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
+    """A fresh profile (no cookies) on a phone-sized screen, talking to the live server."""
+    browser_context = browser.new_context(
+        base_url=live_server.url, viewport=PHONE, locale="fr-FR", timezone_id="Europe/Paris"
+    )
+    browser_context.set_default_timeout(10_000)
+    yield browser_context
+    browser_context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture
+def site(transactional_db: None) -> Site:
+    return SiteFactory(slug="moissy-cramayel", name="Moissy-Cramayel")
+
+
+@pytest.fixture
+def other_site(transactional_db: None) -> Site:
+    """A second conservatory, so that choosing the site in the login form matters."""
+    return SiteFactory(slug="boulogne-billancourt", name="Boulogne-Billancourt")
+
+
+@pytest.fixture
+def school_year(transactional_db: None) -> SchoolYear:
+    return SchoolYearFactory()
+
+
+@pytest.fixture
+def family(site: Site, other_site: Site, school_year: SchoolYear) -> Family:
+    """Madame TEST FAMILLE, identifiant "alice", with two children."""
+    family = FamilyFactory(site=site, account__username="alice", nom="TEST", prenom="FAMILLE")
+    StudentFactory(family=family, nom="TEST", prenom="Gaëlle")
+    # Hugo's image rights are "Non", so that answering "Oui" is a change the page must save.
+    StudentFactory(family=family, nom="TEST", prenom="Hugo", droit_image=False)
+    return family
+
+
+@pytest.fixture
+def children(family: Family) -> list[Student]:
+    return list(family.students.order_by("prenom", "pk"))
+
+
+@pytest.fixture
+def family_page(
+    page: Page, context: BrowserContext, family: Family, live_server: LiveServer
+) -> Page:
+    """A page already logged in as the family (the login journey itself is tested apart)."""
+    client = Client()
+    client.force_login(family.account)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    return page
