@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -180,14 +179,8 @@ def _schedule_absence_email(absence: Absence, base_url: str) -> None:
         "site": family.site,
         "link": base_url.rstrip("/") + f"/eleves/{student.pk}/cours/{absence.enrolment_id}/",
     }
-    transaction.on_commit(
-        partial(
-            send_templated_email,
-            to=to,
-            template="courses/emails/absence",
-            context=context,
-            language=language,
-        )
+    send_templated_email(
+        to=to, template="courses/emails/absence", context=context, language=language
     )
 
 

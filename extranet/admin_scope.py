@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelChoiceField
@@ -59,7 +61,8 @@ class SiteScopedHistoryAdmin(SiteScopedAdmin, SimpleHistoryAdmin):
     def _check_in_scope(self, request: HttpRequest, object_id: str) -> None:
         # simple-history falls back to the history rows when the object is not in the
         # queryset; an object of another site must not be reached that way.
-        if not self.get_queryset(request).filter(pk=object_id).exists():
+        # get_object() answers None, as the change page does, for an id that is not a number.
+        if self.get_object(request, unquote(object_id)) is None:
             raise Http404
 
     def history_view(
@@ -76,4 +79,10 @@ class SiteScopedHistoryAdmin(SiteScopedAdmin, SimpleHistoryAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         self._check_in_scope(request, object_id)
+        options: Any = self.model._meta
+        history = getattr(self.model, options.simple_history_manager_attribute)
+        try:
+            history.model._meta.pk.to_python(version_id)
+        except ValidationError:
+            raise Http404 from None  # Not an id of the history: no such version.
         return super().history_form_view(request, object_id, version_id, extra_context)

@@ -220,3 +220,30 @@ class User(AbstractBaseUser, PermissionsMixin):
         if not hasattr(self, "_managed_site_ids"):
             self._managed_site_ids = list(self.staff_sites.values_list("pk", flat=True))
         return self._managed_site_ids
+
+
+class OutboxMessage(models.Model):
+    """An email waiting to be sent, written in the same transaction as the change behind it.
+
+    A worker (`manage.py run_worker`) delivers it, with retries and backoff; a change that is
+    rolled back leaves no message behind.
+    """
+
+    to = models.CharField(_("destinataire"), max_length=254)
+    subject = models.CharField(_("objet"), max_length=300)
+    text_body = models.TextField(_("texte"))
+    html_body = models.TextField(_("HTML"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    send_after = models.DateTimeField(_("à envoyer à partir de"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("e-mail en attente")
+        verbose_name_plural = _("e-mails (boîte d'envoi)")
+        indexes = [models.Index(fields=["sent_at", "send_after"], name="outbox_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"

@@ -4,28 +4,43 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from extranet.models import User
+from extranet.models import OutboxMessage, User
+from extranet.outbox import outbox_deliver
 
 
 def send_templated_email(
     *, to: str, template: str, context: dict[str, object], language: str = "fr"
-) -> None:
-    """Send a text + HTML email rendered from templates/<template>.txt|.html and _subject.txt."""
+) -> OutboxMessage:
+    """Queue a text + HTML email rendered from <template>.txt|.html and <template>_subject.txt.
+
+    The message is written to the outbox in the caller's transaction: it leaves only if the
+    change behind it is committed. The worker sends it (at once after commit too, when
+    OUTBOX_SEND_ON_COMMIT is on).
+    """
     with translation.override(language):
-        subject = render_to_string(f"{template}_subject.txt", context).strip()
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         text = render_to_string(f"{template}.txt", context)
-        html = render_to_string(f"{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
-    message.attach_alternative(html, "text/html")
-    message.send()
+        try:
+            html = render_to_string(f"{template}.html", context)
+        except TemplateDoesNotExist:
+            # No HTML layout of its own: the text, in the portal's plain HTML frame.
+            html = render_to_string(
+                "extranet/emails/frame.html", {**context, "body": text, "subject": subject}
+            )
+    message = OutboxMessage.objects.create(
+        to=to, subject=subject[:300], text_body=text, html_body=html
+    )
+    if settings.OUTBOX_SEND_ON_COMMIT:
+        transaction.on_commit(partial(outbox_deliver, ids=[message.pk]))
+    return message
 
 
 def password_link_send(*, user: User, base_url: str) -> None:
@@ -39,14 +54,11 @@ def password_link_send(*, user: User, base_url: str) -> None:
         "link": base_url.rstrip("/") + path,
         "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
     }
-    transaction.on_commit(
-        partial(
-            send_templated_email,
-            to=user.email,
-            template="extranet/emails/password_link",
-            context=context,
-            language=user.language,
-        )
+    send_templated_email(
+        to=user.email,
+        template="extranet/emails/password_link",
+        context=context,
+        language=user.language,
     )
 
 

@@ -49,6 +49,9 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-for-debug-and-tests"
 
+# The portal's public address, for links in emails sent by the worker.
+PORTAL_URL = env("PORTAL_URL", "http://127.0.0.1:8000")
+
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
@@ -224,6 +227,9 @@ else:
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Tutti <ne-pas-repondre@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Emails go through the outbox (extranet.OutboxMessage), sent by `manage.py run_worker`.
+# On: also try right after the commit, the worker still retrying what failed.
+OUTBOX_SEND_ON_COMMIT = envbool("OUTBOX_SEND_ON_COMMIT", DEBUG)
 
 # Security: strict by default when DEBUG is off (manage.py check --deploy is clean).
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include((portal_patterns, "extranet"))),
     # Before students.urls: the Cours, Historique and Répertoire tabs live in courses.
     path("", include("courses.urls")),
+    path("", include("reenrollment.urls")),
     path("famille/", include("families.urls")),
     path("eleves/", include("students.urls")),
     path("facturation/", include("billing.urls")),

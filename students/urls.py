@@ -7,5 +7,4 @@ app_name = "students"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<int:pk>/identite/", views.identity, name="identity"),
-    path("<int:pk>/<slug:name>/", views.coming_tab, name="tab"),
 ]

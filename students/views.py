@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from extranet.decorators import family_required
 from extranet.models import SchoolYear, User
@@ -12,12 +11,6 @@ from students.forms import StudentForm
 from students.models import SchoolLevel
 from students.selectors import get_family_students, get_student_for_family
 from students.services import student_update
-
-# Student tabs filled by later issues, with what they will hold.
-COMING_TABS = {
-    "reinscription": gettext_lazy("Réinscription"),
-    "documents": gettext_lazy("Documents fournis"),
-}
 
 
 def _user(request: HttpRequest) -> User:
@@ -72,23 +65,5 @@ def identity(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "tab": "students",
             "subtab": "identite",
-        },
-    )
-
-
-@family_required
-def coming_tab(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    if name not in COMING_TABS:
-        raise Http404
-    student, students = get_student_for_family(_user(request), pk)
-    return render(
-        request,
-        "students/coming_tab.html",
-        {
-            "student": student,
-            "students": students,
-            "tab": "students",
-            "subtab": name,
-            "tab_title": COMING_TABS[name],
         },
     )

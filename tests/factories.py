@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from functools import lru_cache
 
 import factory
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from courses.models import (
+    Absence,
+    Course,
+    Department,
+    Enrolment,
+    Evaluation,
+    RepertoireEntry,
+    Room,
+    Slot,
+    Teacher,
+    Weekday,
+)
 from extranet.models import SchoolYear, Site, User
 from families.models import Family
 from students.models import Student
@@ -91,3 +104,116 @@ class StudentFactory(factory.django.DjangoModelFactory):
     tel_urgence = "06 12 93 31 09"
     droit_image = True
     autorisation_sortie = False
+
+
+# Courses ---------------------------------------------------------------------------------
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ("site", "name")
+
+    site = factory.SubFactory(SiteFactory)
+    name = "Musique"
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Course
+
+    site = factory.SubFactory(SiteFactory)
+    department = factory.SubFactory(DepartmentFactory, site=factory.SelfAttribute("..site"))
+    name = factory.Sequence(lambda n: f"Cours {n}")
+
+
+class TeacherFactory(factory.django.DjangoModelFactory):
+    """A teacher with the login of the "Accès enseignant"."""
+
+    class Meta:
+        model = Teacher
+
+    site = factory.SubFactory(SiteFactory)
+    account = factory.SubFactory(
+        UserFactory,
+        site=factory.SelfAttribute("..site"),
+        kind=User.Kind.TEACHER,
+        username=factory.Sequence(lambda n: f"prof.{n}"),
+    )
+    nom = factory.Sequence(lambda n: f"PROF{n}")
+    prenom = "Marie"
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Room
+
+    site = factory.SubFactory(SiteFactory)
+    name = factory.Sequence(lambda n: f"Salle {n}")
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    """A weekly slot of the current school year; `site` puts course, teacher and room on it."""
+
+    class Meta:
+        model = Slot
+
+    class Params:
+        site = factory.SubFactory(SiteFactory)
+
+    course = factory.SubFactory(CourseFactory, site=factory.SelfAttribute("..site"))
+    teacher = factory.SubFactory(TeacherFactory, site=factory.SelfAttribute("..site"))
+    room = factory.SubFactory(RoomFactory, site=factory.SelfAttribute("..site"))
+    school_year = factory.SubFactory(SchoolYearFactory)
+    weekday = Weekday.MERCREDI
+    start_time = datetime.time(15, 0)
+    duration = 30
+    capacity = 10
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+
+    student = factory.SubFactory(StudentFactory)
+    slot = factory.SubFactory(SlotFactory, site=factory.SelfAttribute("..student.family.site"))
+    cycle = "Cycle 1"
+
+
+class EvaluationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Evaluation
+
+    enrolment = factory.SubFactory(EnrolmentFactory)
+    type_evaluation = "Pratique individuelle"
+    date = factory.LazyFunction(timezone.localdate)
+    type_critere = "Contrôle continu"
+    note = Decimal("4.50")
+    note_sur = Decimal("5.00")
+    appreciation = "Bon travail."
+
+
+class AbsenceFactory(factory.django.DjangoModelFactory):
+    """An absence the teacher recorded at a lesson of the enrolment's slot."""
+
+    class Meta:
+        model = Absence
+
+    enrolment = factory.SubFactory(EnrolmentFactory)
+    date = factory.LazyFunction(timezone.localdate)
+    start_time = factory.LazyAttribute(lambda o: o.enrolment.lesson_time)
+    end_date = factory.SelfAttribute("date")
+    end_time = factory.LazyAttribute(lambda o: o.enrolment.lesson_end_time)
+    recorded_by = factory.LazyAttribute(lambda o: o.enrolment.slot.teacher)
+
+
+class RepertoireEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RepertoireEntry
+
+    student = factory.SubFactory(StudentFactory)
+    course = factory.SubFactory(CourseFactory, site=factory.SelfAttribute("..student.family.site"))
+    school_year = factory.SubFactory(SchoolYearFactory)
+    composer = factory.Sequence(lambda n: f"Compositeur {n}")
+    title = factory.Sequence(lambda n: f"Morceau {n}")
+    status = RepertoireEntry.Status.EN_COURS

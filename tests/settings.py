@@ -17,3 +17,6 @@ STORAGES["default"] = {  # noqa: F405
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": str(VAR_DIR / "test-media"), "base_url": None},  # noqa: F405
 }
+# Send queued emails right after commit, so tests see them in mail.outbox; the worker path
+# (retries, backoff, concurrency) has tests of its own.
+OUTBOX_SEND_ON_COMMIT = True

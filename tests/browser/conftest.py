@@ -7,6 +7,7 @@ and create their data inside their fixtures (a `db` rollback would hide it from 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,7 +38,9 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 375, "height": 800}
 DESKTOP = {"width": 1280, "height": 900}
-# Yellow of the required fields (--required in portal.css).
+# Colours of portal.css: the page (--bg), the cards and inputs, the required fields (--required).
+PAGE_BACKGROUND = "rgb(244, 246, 249)"
+WHITE = "rgb(255, 255, 255)"
 REQUIRED_BACKGROUND = "rgb(255, 246, 194)"
 WCAG_21_AA = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
@@ -67,8 +70,31 @@ def assert_no_horizontal_scroll(page: Page) -> None:
     )
 
 
+def contrast(color_a: str, color_b: str) -> float:
+    """WCAG contrast ratio of two CSS colours given as "rgb(r, g, b)"."""
+
+    def luminance(color: str) -> float:
+        channels = [int(value) / 255 for value in re.findall(r"\d+", color)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    darker, lighter = sorted((luminance(color_a), luminance(color_b)))
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def assert_visible_focus(page: Page, background: str) -> None:
+    """The focused element has a ring of at least 3:1 against what surrounds it (WCAG 1.4.11)."""
+    style, color = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, s.outlineColor]; })()"
+    )
+    assert style != "none", "the focused element shows no focus ring"
+    assert contrast(color, background) >= 3, f"focus ring {color} is faint on {background}"
+
+
 def check_page(page: Page) -> None:
-    """Both checks every journey runs on every page it reaches."""
+    """Both checks every journey runs on every page it reaches, once its stylesheet applies."""
+    page.wait_for_load_state("load")
     assert_no_horizontal_scroll(page)
     assert_accessible(page)
 

@@ -35,7 +35,9 @@ def test_the_largest_text_size_grows_the_text_without_sideways_scrolling(
     page.get_by_label("Très grande").check()
     page.get_by_role("button", name="Appliquer").click()
 
+    expect(page.locator("html")).to_have_class("text-xlarge")
     expect(page.get_by_label("Très grande")).to_be_checked()
+    page.wait_for_load_state("load")  # The DOM can be there before the stylesheet.
     assert root_font_size(page) > normal * 1.3
     check_page(page)
     for path in (

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from families.models import Family
-from tests.browser.conftest import check_page
+from tests.browser.conftest import REQUIRED_BACKGROUND, assert_visible_focus, check_page
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +24,9 @@ def test_the_responsible_updates_the_record_and_sees_errors_next_to_the_field(
     check_page(page)
     page.get_by_label("Mobile").fill("0611223344")
     page.get_by_label("Ville").fill("LIEUSAINT")
+    page.keyboard.press("Shift+Tab")  # Back to Code postal, a required (yellow) field.
+    expect(page.get_by_label("Code postal")).to_be_focused()
+    assert_visible_focus(page, REQUIRED_BACKGROUND)
     page.get_by_role("button", name="Enregistrer").click()
 
     expect(page.locator(".message-success")).to_have_text("Éléments modifiés")
@@ -44,6 +47,8 @@ def test_the_responsible_updates_the_record_and_sees_errors_next_to_the_field(
     expect(postal_code).to_have_accessible_description(message)
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
+    form_top = page.locator("form.card").bounding_box()["y"]
+    assert summary.bounding_box()["y"] < form_top, "the error summary is not above the form"
     link = summary.get_by_role("link", name=f"Code postal : {message}")
     expect(link).to_have_attribute("href", "#id_code_postal")
     check_page(page)

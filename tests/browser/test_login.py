@@ -8,7 +8,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from families.models import Family
-from tests.browser.conftest import DESKTOP, check_page, save_screenshot
+from tests.browser.conftest import (
+    DESKTOP,
+    PAGE_BACKGROUND,
+    WHITE,
+    assert_visible_focus,
+    check_page,
+    save_screenshot,
+)
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -73,8 +80,7 @@ def test_a_family_logs_in_with_the_keyboard_only(page: Page, family: Family) -> 
     expect(skip_link).to_be_in_viewport()
 
     press_tab_until(page, "a[href$='acces=usager']")
-    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
-    assert outline != "none", "the focused link shows no focus ring"
+    assert_visible_focus(page, PAGE_BACKGROUND)
     page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(r"/connexion/\?acces=usager$"))
@@ -83,6 +89,7 @@ def test_a_family_logs_in_with_the_keyboard_only(page: Page, family: Family) -> 
     expect(page.get_by_label("Site")).to_have_value(str(family.site.pk))
     page.keyboard.press("Tab")
     expect(page.get_by_label("Identifiant")).to_be_focused()
+    assert_visible_focus(page, WHITE)
     page.keyboard.type("alice")
     page.keyboard.press("Tab")
     expect(page.get_by_label("Mot de passe")).to_be_focused()

@@ -9,11 +9,11 @@ from django.forms.models import model_to_dict
 from django.http import HttpResponse
 from django.test import Client
 
-from families.forms import FamilyForm
 from families.models import Family
 from students.models import Student
 from tests.factories import StudentFactory
 from tests.html import attr, error_of, find, find_all, label_of, messages_of, page, text
+from tests.pages import family_form_data
 
 MANUAL_LABELS = {
     "civilite": "Civilité",
@@ -42,15 +42,8 @@ ADDRESS_WARNING = (
 )
 
 
-def form_data(family: Family, **changes: str) -> dict[str, Any]:
-    """What the browser sends back for this record, with some fields retyped."""
-    data = {name: getattr(family, name) or "" for name in FamilyForm.Meta.fields}
-    data.update(changes)
-    return data
-
-
 def save(client: Client, family: Family, **changes: str) -> HttpResponse:
-    return client.post("/famille/", form_data(family, **changes), follow=True)
+    return client.post("/famille/", family_form_data(family, **changes), follow=True)
 
 
 def stored(family: Family) -> dict[str, Any]:
@@ -160,7 +153,7 @@ def test_it_refuses_a_wrong_value_with_a_french_message_next_to_the_field(
     before = stored(alice)
 
     response = alice_client.post(
-        "/famille/", form_data(alice, **{field: typed, "profession": "Luthière"})
+        "/famille/", family_form_data(alice, **{field: typed, "profession": "Luthière"})
     )
 
     assert response.status_code == 200
