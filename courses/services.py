@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import (
@@ -221,7 +221,7 @@ def evaluations_record(
             if row.note is not None and not (0 <= row.note <= note_sur):
                 raise CoursesError(
                     _("La note de %(name)s doit être entre 0 et %(max)s.")
-                    % {"name": row.enrolment.student, "max": note_sur}
+                    % {"name": row.enrolment.student, "max": formats.localize(note_sur)}
                 )
             created.append(
                 Evaluation.objects.create(

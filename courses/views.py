@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -235,7 +236,8 @@ def family_timetable(request: HttpRequest) -> HttpResponse:
             student__in=[s.pk for s in students], slot__school_year=school_year, active=True
         )
         .select_related("student", "slot__course", "slot__teacher", "slot__room")
-        .order_by("slot__weekday", "passage_time", "slot__start_time")
+        # The lesson's own time: NULL passage times sort first on SQLite, last on PostgreSQL.
+        .order_by("slot__weekday", Coalesce("passage_time", "slot__start_time"), "pk")
     )
     days: dict[int, list[Enrolment]] = defaultdict(list)
     for enrolment in enrolments:

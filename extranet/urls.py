@@ -9,7 +9,6 @@ portal_patterns = [
     path("connexion/", views.login, name="login"),
     path("deconnexion/", views.logout, name="logout"),
     path("accueil/", views.home, name="home"),
-    path("pre-inscription/", views.pre_registration, name="pre_registration"),
     path("mot-de-passe-perdu/", views.password_lost, name="password_lost"),
     path("mot-de-passe-perdu/envoye/", views.password_lost_sent, name="password_lost_sent"),
     path(

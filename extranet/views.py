@@ -106,10 +106,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("extranet:landing")
 
 
-def pre_registration(request: HttpRequest) -> HttpResponse:
-    return render(request, "extranet/pre_registration.html", {"sites": Site.objects.all()})
-
-
 @csrf_protect
 def password_lost(request: HttpRequest) -> HttpResponse:
     form = PasswordLostForm(request.POST or None)

@@ -21,6 +21,9 @@ from reenrollment.models import (
     Choice,
     Document,
     DocumentType,
+    PreRegistration,
+    PreRegistrationChild,
+    PreRegistrationDocument,
     ReenrollmentRequest,
 )
 from reenrollment.services import ReenrollmentError
@@ -355,3 +358,76 @@ class CeilingTariffAdmin(SiteScopedAdmin):
         for mark in queryset.filter(cleared_at__isnull=True):
             services.ceiling_tariff_clear(mark=mark, by=_user(request))
         self.message_user(request, _("Tarif plafond levé."))
+
+
+class PreRegistrationChildInline(admin.TabularInline):
+    model = PreRegistrationChild
+    extra = 0
+
+
+class PreRegistrationDocumentInline(admin.TabularInline):
+    model = PreRegistrationDocument
+    extra = 0
+    can_delete = False
+    fields = ["name", "display_name", "pages", "open_file"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("fichier"))
+    def open_file(self, document: PreRegistrationDocument) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:reenrollment_preregistrationdocument_file", args=[document.pk]),
+            _("Ouvrir"),
+        )
+
+
+@admin.register(PreRegistration)
+class PreRegistrationAdmin(SiteScopedAdmin):
+    list_display = ["__str__", "email", "created_at", "status", "possible_duplicate"]
+    list_filter = ["site", "status"]
+    list_select_related = ["site"]
+    search_fields = ["nom", "prenom", "email"]
+    inlines = [PreRegistrationChildInline, PreRegistrationDocumentInline]
+    readonly_fields = ["created_at", "duplicate_note", "family", "status"]
+    actions = ["convert"]
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "documents/<int:pk>/fichier/",
+                self.admin_site.admin_view(self.file_view),
+                name="reenrollment_preregistrationdocument_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def file_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        queryset = scope_queryset(PreRegistrationDocument.objects.all(), _user(request))
+        if not self.has_view_permission(request):
+            queryset = queryset.none()
+        document = get_object_or_404(queryset, pk=pk)
+        return serve_document(document)
+
+    @admin.display(boolean=True, description=_("doublon possible"))
+    def possible_duplicate(self, pre: PreRegistration) -> bool:
+        return bool(pre.duplicate_note)
+
+    @admin.action(description=_("Créer la famille et son compte (lien de mot de passe envoyé)"))
+    def convert(self, request: HttpRequest, queryset: QuerySet[PreRegistration]) -> None:
+        for pre in queryset:
+            try:
+                family = services.preregistration_convert(
+                    pre=pre, by=_user(request), base_url=request.build_absolute_uri("/")
+                )
+            except ReenrollmentError as error:
+                self.message_user(request, f"{pre} : {error.message}", messages.ERROR)
+            else:
+                assert family.account is not None
+                self.message_user(
+                    request,
+                    _("Famille %(family)s créée, identifiant %(username)s.")
+                    % {"family": family, "username": family.account.username},
+                )

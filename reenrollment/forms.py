@@ -6,7 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from reenrollment.models import Choice
+from families.choices import Civilite
+from families.forms import EMAIL_ERRORS, ContactFieldsMixin
+from reenrollment.models import Choice, PreRegistration
 from reenrollment.selectors import CourseRow
 
 
@@ -122,7 +124,11 @@ class MultipleFileField(forms.FileField):
     def clean(self, data: Any, initial: Any = None) -> Any:
         single = super().clean
         if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
+            return [single(item, initial) for item in data if item] or (
+                [] if not self.required else [single(None, initial)]
+            )
+        if not data and not self.required:
+            return []
         return [single(data, initial)]
 
 
@@ -139,3 +145,82 @@ class UploadForm(forms.Form):
 
 class RefusalForm(forms.Form):
     reason = forms.CharField(label=_("Motif du refus"), max_length=300)
+
+
+class PreRegistrationForm(ContactFieldsMixin, forms.ModelForm):
+    """The public pre-registration form: the responsible's details."""
+
+    class Meta:
+        model = PreRegistration
+        fields = [
+            "site",
+            "civilite",
+            "nom",
+            "prenom",
+            "adresse",
+            "code_postal",
+            "ville",
+            "mobile",
+            "email",
+            "message",
+        ]
+        widgets = {
+            "civilite": forms.Select(choices=[("", "---------"), *Civilite.choices]),
+            "message": forms.Textarea(attrs={"rows": 3}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        }
+        error_messages = {"email": EMAIL_ERRORS}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].label = _("Conservatoire")
+        self.fields["site"].empty_label = _("Choisissez le conservatoire")  # type: ignore[attr-defined]
+        self.mark_required()
+
+
+class ChildForm(forms.Form):
+    prenom = forms.CharField(label=_("Prénom de l'enfant"), max_length=100)
+    nom = forms.CharField(label=_("Nom de l'enfant"), max_length=100)
+    date_naissance = forms.DateField(
+        label=_("Date de naissance"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={"invalid": _("Date invalide, par exemple 17/12/2015.")},
+    )
+    disciplines = forms.CharField(
+        label=_("Disciplines souhaitées"),
+        max_length=300,
+        help_text=_("Par exemple : piano, danse classique, théâtre."),
+    )
+    availabilities = forms.CharField(
+        label=_("Disponibilités"),
+        max_length=300,
+        required=False,
+        help_text=_("Par exemple : mercredi après-midi, samedi matin."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if field.required:
+                field.widget.attrs["aria-required"] = "true"
+                field.error_messages["required"] = _("Ce champ est obligatoire.")
+
+
+# One child required, two more optional: blank extra blocks are ignored (no script needed).
+ChildFormSet = forms.formset_factory(
+    ChildForm, extra=2, min_num=1, max_num=6, validate_min=True, validate_max=True
+)
+
+
+class PreRegistrationDocumentsForm(forms.Form):
+    proof_of_address = MultipleFileField(
+        label=_("Justificatif de domicile de moins de 3 mois"), required=False
+    )
+    tax_notice = MultipleFileField(label=_("Avis d'imposition (les 4 pages)"), required=False)
+
+    DOCUMENT_NAMES = {
+        "proof_of_address": "Justificatif de domicile de moins de 3 mois",
+        "tax_notice": "Avis d'imposition",
+    }

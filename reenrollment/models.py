@@ -322,3 +322,87 @@ class CeilingTariff(models.Model):
     @property
     def active(self) -> bool:
         return self.cleared_at is None
+
+
+class PreRegistration(models.Model):
+    """A new family's request to join a conservatoire ("Pré-inscription"), from the public
+    form; staff turn it into a family with its account."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("Nouvelle")
+        CONVERTED = "converted", _("Famille créée")
+        CLOSED = "closed", _("Classée")
+
+    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.PROTECT)
+    civilite = models.CharField(_("Civilité"), max_length=20, blank=True)
+    nom = models.CharField(_("Nom"), max_length=100)
+    prenom = models.CharField(_("Prénom"), max_length=100)
+    adresse = models.CharField(_("Adresse"), max_length=200)
+    code_postal = models.CharField(_("Code postal"), max_length=5)
+    ville = models.CharField(_("Ville"), max_length=100)
+    mobile = models.CharField(_("Mobile"), max_length=20)
+    email = models.EmailField(_("E-mail"))
+    message = models.TextField(_("Message au secrétariat"), blank=True)
+    created_at = models.DateTimeField(_("reçue le"), default=timezone.now)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.NEW
+    )
+    duplicate_note = models.TextField(_("doublon possible"), blank=True)
+    family = models.ForeignKey(
+        Family,
+        verbose_name=_("famille créée"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    SITE_LOOKUP = "site"
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("pré-inscription")
+        verbose_name_plural = _("pré-inscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.nom.upper()} {self.prenom} ({self.site})"
+
+
+class PreRegistrationChild(models.Model):
+    pre_registration = models.ForeignKey(
+        PreRegistration, on_delete=models.CASCADE, related_name="children"
+    )
+    prenom = models.CharField(_("Prénom"), max_length=100)
+    nom = models.CharField(_("Nom"), max_length=100)
+    date_naissance = models.DateField(_("Date de naissance"))
+    disciplines = models.CharField(_("Disciplines souhaitées"), max_length=300)
+    availabilities = models.CharField(_("Disponibilités"), max_length=300, blank=True)
+
+    SITE_LOOKUP = "pre_registration__site"
+
+    class Meta:
+        verbose_name = _("enfant")
+        verbose_name_plural = _("enfants")
+
+    def __str__(self) -> str:
+        return f"{self.nom.upper()} {self.prenom}"
+
+
+class PreRegistrationDocument(models.Model):
+    pre_registration = models.ForeignKey(
+        PreRegistration, on_delete=models.CASCADE, related_name="documents"
+    )
+    name = models.CharField(_("pièce"), max_length=200)
+    file = models.FileField(_("fichier"), upload_to=document_upload_to, max_length=200)
+    display_name = models.CharField(_("nom du fichier"), max_length=120)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    pages = models.PositiveSmallIntegerField(_("pages"))
+
+    SITE_LOOKUP = "pre_registration__site"
+
+    class Meta:
+        verbose_name = _("document de pré-inscription")
+        verbose_name_plural = _("documents de pré-inscription")
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.display_name}"

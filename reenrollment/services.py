@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import Enrolment, Slot
 from extranet.models import User
-from extranet.services import send_templated_email
+from extranet.services import password_link_send, send_templated_email
 from families.models import Family
 from reenrollment import selectors
 from reenrollment.documents import DocumentRejected, page_warning, process_upload, stored_name
@@ -25,6 +26,9 @@ from reenrollment.models import (
     Choice,
     Document,
     DocumentType,
+    PreRegistration,
+    PreRegistrationChild,
+    PreRegistrationDocument,
     ReenrollmentRequest,
     new_offer_token,
 )
@@ -608,3 +612,148 @@ def waitlists_fill(*, base_url: str) -> int:
             _lock_slots([slot_id])
             offered += _offer_free_seats(slot_id, base_url=base_url)
     return offered
+
+
+# Pre-registration ------------------------------------------------------------------------
+
+
+def _duplicate_note(site: Any, email: str, children: list[dict[str, Any]]) -> str:
+    notes = []
+    if Family.objects.filter(site=site, email__iexact=email).exists() or User.objects.filter(
+        site=site, email__iexact=email
+    ).exists():
+        notes.append(str(_("Une famille du site a déjà l'adresse %(email)s.") % {"email": email}))
+    if PreRegistration.objects.filter(
+        site=site, email__iexact=email, status=PreRegistration.Status.NEW
+    ).exists():
+        notes.append(str(_("Une autre pré-inscription en attente a la même adresse e-mail.")))
+    for child in children:
+        if Student.objects.filter(
+            family__site=site,
+            nom__iexact=child["nom"],
+            prenom__iexact=child["prenom"],
+            date_naissance=child["date_naissance"],
+        ).exists():
+            notes.append(
+                str(
+                    _("%(name)s, né(e) le %(date)s, est déjà élève du site.")
+                    % {
+                        "name": f"{child['prenom']} {child['nom']}",
+                        "date": child["date_naissance"].strftime("%d/%m/%Y"),
+                    }
+                )
+            )
+    return "\n".join(notes)
+
+
+def preregistration_submit(
+    *,
+    data: dict[str, Any],
+    children: list[dict[str, Any]],
+    documents: list[tuple[str, Sequence[IO[bytes]]]],
+    max_bytes: int = 10 * 1024 * 1024,
+) -> PreRegistration:
+    """Record a new family's pre-registration; flag possible duplicates for staff."""
+    processed = []
+    for name, files in documents:
+        if files:
+            try:
+                processed.append((name, process_upload(files, max_bytes=max_bytes)))
+            except DocumentRejected as rejected:
+                raise ReenrollmentError(f"{name} : {rejected.message}") from rejected
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            pre = PreRegistration.objects.create(
+                **data, duplicate_note=_duplicate_note(data["site"], data["email"], children)
+            )
+            for child in children:
+                PreRegistrationChild.objects.create(pre_registration=pre, **child)
+            for name, document in processed:
+                path = default_storage.save(stored_name(), ContentFile(document.content))
+                stored.append(path)
+                PreRegistrationDocument.objects.create(
+                    pre_registration=pre,
+                    name=name,
+                    file=path,
+                    display_name=document.display_name,
+                    size=len(document.content),
+                    pages=document.pages,
+                )
+            site = data["site"]
+            context = {"pre": pre, "site": site, "children": children}
+            send_templated_email(
+                to=pre.email, template="reenrollment/emails/preregistration", context=context
+            )
+            if site.email:
+                send_templated_email(
+                    to=site.email,
+                    template="reenrollment/emails/preregistration_staff",
+                    context=context,
+                )
+    except Exception:
+        for path in stored:
+            default_storage.delete(path)
+        raise
+    return pre
+
+
+def _free_username(site: Any, nom: str, prenom: str) -> str:
+    def ascii_slug(text: str) -> str:
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return "".join(c for c in text.lower() if c.isalnum() or c in "-")
+
+    base = f"{ascii_slug(prenom)}.{ascii_slug(nom)}".strip(".") or "famille"
+    candidate, number = base, 1
+    while User.objects.filter(site=site, username__iexact=candidate).exists():
+        number += 1
+        candidate = f"{base}{number}"
+    return candidate
+
+
+def preregistration_convert(*, pre: PreRegistration, by: User, base_url: str) -> Family:
+    """Turn a pre-registration into a family, its students and its account; the family gets
+    a link to choose its password (never a password by email)."""
+    with transaction.atomic():
+        pre = PreRegistration.objects.select_for_update().select_related("site").get(pk=pre.pk)
+        if pre.status != PreRegistration.Status.NEW:
+            raise ReenrollmentError(_("Cette pré-inscription a déjà été traitée."))
+        account = User(
+            site=pre.site,
+            username=_free_username(pre.site, pre.nom, pre.prenom),
+            email=pre.email,
+            kind=User.Kind.FAMILY,
+            first_name=pre.prenom,
+            last_name=pre.nom,
+        )
+        account.set_unusable_password()
+        account.save()
+        family = Family.objects.create(
+            site=pre.site,
+            account=account,
+            civilite=pre.civilite,
+            nom=pre.nom.upper(),
+            prenom=pre.prenom,
+            adresse=pre.adresse,
+            code_postal=pre.code_postal,
+            ville=pre.ville,
+            mobile=pre.mobile,
+            email=pre.email,
+        )
+        for child in pre.children.all():  # type: ignore[attr-defined]
+            Student.objects.create(
+                family=family,
+                nom=child.nom.upper(),
+                prenom=child.prenom,
+                date_naissance=child.date_naissance,
+                utiliser_coordonnees_responsable=True,
+                adresse=pre.adresse,
+                code_postal=pre.code_postal,
+                ville=pre.ville,
+                mobile=pre.mobile,
+            )
+        pre.status = PreRegistration.Status.CONVERTED
+        pre.family = family
+        pre.save(update_fields=["status", "family"])
+        password_link_send(user=account, base_url=base_url)
+    return family

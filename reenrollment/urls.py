@@ -19,4 +19,6 @@ urlpatterns = [
         name="delete",
     ),
     path("reinscription/offre/<str:token>/", views.offer, name="offer"),
+    path("pre-inscription/", views.pre_registration, name="pre_registration"),
+    path("pre-inscription/envoyee/", views.pre_registration_sent, name="pre_registration_sent"),
 ]

@@ -15,8 +15,14 @@ from extranet.decorators import family_required
 from extranet.models import User
 from families.models import Family
 from reenrollment import selectors, services
-from reenrollment.forms import ReenrollmentForm, UploadForm
-from reenrollment.models import Choice, Document, DocumentType
+from reenrollment.forms import (
+    ChildFormSet,
+    PreRegistrationDocumentsForm,
+    PreRegistrationForm,
+    ReenrollmentForm,
+    UploadForm,
+)
+from reenrollment.models import Choice, Document, DocumentType, PreRegistrationDocument
 from reenrollment.services import ChoiceInput, ReenrollmentError
 from students.models import Student
 from students.selectors import get_student_for_family
@@ -180,7 +186,7 @@ def document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpRespons
     return serve_document(document)
 
 
-def serve_document(document: Document) -> FileResponse:
+def serve_document(document: Document | PreRegistrationDocument) -> FileResponse:
     """Stream a private document as an attachment, under its cleaned name."""
     try:
         handle = document.file.open("rb")
@@ -264,3 +270,35 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
             )
         return redirect("reenrollment:tab", pk=choice.request.student_id)
     return render(request, "reenrollment/offer.html", {"choice": choice, "tab": "students"})
+
+
+def pre_registration(request: HttpRequest) -> HttpResponse:
+    """Public form for new families: responsible, children, wishes, documents."""
+    data = request.POST if request.method == "POST" else None
+    form = PreRegistrationForm(data)
+    children = ChildFormSet(data, prefix="enfants")
+    documents = PreRegistrationDocumentsForm(data, request.FILES if data else None)
+    if request.method == "POST" and form.is_valid() and children.is_valid() and documents.is_valid():
+        try:
+            services.preregistration_submit(
+                data=form.cleaned_data,
+                children=[c for c in children.cleaned_data if c],
+                documents=[
+                    (name, documents.cleaned_data[field])
+                    for field, name in documents.DOCUMENT_NAMES.items()
+                ],
+            )
+        except ReenrollmentError as error:
+            documents.add_error(None, error.message)
+        else:
+            return redirect("reenrollment:pre_registration_sent")
+    return render(
+        request,
+        "reenrollment/pre_registration.html",
+        {"form": form, "children": children, "documents": documents},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def pre_registration_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "reenrollment/pre_registration_sent.html")

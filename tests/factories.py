@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from decimal import Decimal
 from functools import lru_cache
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from courses.models import (
@@ -24,6 +26,7 @@ from courses.models import (
 )
 from extranet.models import SchoolYear, Site, User
 from families.models import Family
+from reenrollment.models import Campaign, Choice, Document, DocumentType, ReenrollmentRequest
 from students.models import Student
 
 PASSWORD = "demo2026"
@@ -217,3 +220,95 @@ class RepertoireEntryFactory(factory.django.DjangoModelFactory):
     composer = factory.Sequence(lambda n: f"Compositeur {n}")
     title = factory.Sequence(lambda n: f"Morceau {n}")
     status = RepertoireEntry.Status.EN_COURS
+
+
+# Re-enrollment ---------------------------------------------------------------------------
+
+# The smallest PDF that pypdf reads back: one blank A4 page.
+BLANK_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def next_school_year_start() -> datetime.date:
+    """1 September of the school year after the current one: what a campaign enrolls for."""
+    return current_school_year_start().replace(year=current_school_year_start().year + 1)
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    """A re-enrollment campaign for next school year, open since yesterday for a week."""
+
+    class Meta:
+        model = Campaign
+
+    site = factory.SubFactory(SiteFactory)
+    school_year = factory.SubFactory(
+        SchoolYearFactory, start_date=factory.LazyFunction(next_school_year_start)
+    )
+    opens_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+
+
+class DocumentTypeFactory(factory.django.DjangoModelFactory):
+    """A required piece, once per family unless scope says per pupil."""
+
+    class Meta:
+        model = DocumentType
+
+    campaign = factory.SubFactory(CampaignFactory)
+    name = factory.Sequence(lambda n: f"Pièce {n}")
+    scope = DocumentType.Scope.FAMILY
+    rule = DocumentType.Rule.REQUIRED
+    order = factory.Sequence(lambda n: n)
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """A file a family gave: a family piece, or a pupil's when `student` is set."""
+
+    class Meta:
+        model = Document
+
+    document_type = factory.SubFactory(DocumentTypeFactory)
+    family = factory.SubFactory(
+        FamilyFactory, site=factory.SelfAttribute("..document_type.campaign.site")
+    )
+    student = None
+    file = factory.LazyFunction(lambda: ContentFile(BLANK_PDF, name=f"{uuid.uuid4().hex}.pdf"))
+    display_name = "justificatif.pdf"
+    size = len(BLANK_PDF)
+    pages = 1
+
+
+class ReenrollmentRequestFactory(factory.django.DjangoModelFactory):
+    """A request sent by the pupil's family, rules accepted."""
+
+    class Meta:
+        model = ReenrollmentRequest
+
+    campaign = factory.SubFactory(CampaignFactory)
+    student = factory.SubFactory(
+        StudentFactory, family__site=factory.SelfAttribute("...campaign.site")
+    )
+    family = factory.SelfAttribute("student.family")
+    status = ReenrollmentRequest.Status.SENT
+    rules_accepted_at = factory.LazyFunction(timezone.now)
+    rules_accepted_text = factory.SelfAttribute("campaign.rules_text")
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+class ChoiceFactory(factory.django.DjangoModelFactory):
+    """A line of a request holding a seat of a slot (set state for waiting, offered...)."""
+
+    class Meta:
+        model = Choice
+
+    request = factory.SubFactory(ReenrollmentRequestFactory)
+    slot = factory.SubFactory(SlotFactory, site=factory.SelfAttribute("..request.campaign.site"))
+    course = factory.SelfAttribute("slot.course")
+    state = Choice.State.HELD
+    queued_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.state == Choice.State.WAITING else None
+    )

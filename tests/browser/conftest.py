@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from extranet.models import SchoolYear, Site
@@ -48,6 +48,9 @@ WCAG_21_AA = {
 }
 
 _axe = Axe()
+# Generous waits: a loaded CI machine may take seconds to hash a password or render a page.
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def assert_accessible(page: Page) -> None:
@@ -123,7 +126,7 @@ def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContex
     browser_context = browser.new_context(
         base_url=live_server.url, viewport=PHONE, locale="fr-FR", timezone_id="Europe/Paris"
     )
-    browser_context.set_default_timeout(10_000)
+    browser_context.set_default_timeout(TIMEOUT_MS)
     yield browser_context
     browser_context.close()
 

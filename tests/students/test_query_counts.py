@@ -73,16 +73,25 @@ def test_repertoire(
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("tab", ["reinscription", "documents"])
-def test_coming_tabs(
-    family_client: Client,
-    alice_student: Student,
-    django_assert_num_queries: Callable,
-    tab: str,
+def test_reinscription(
+    family_client: Client, alice_student: Student, django_assert_num_queries: Callable
 ) -> None:
     # 1. the session
     # 2. the account, with its site
     # 3. the family's children, with their family
-    with django_assert_num_queries(3):
-        response = family_client.get(f"/eleves/{alice_student.pk}/{tab}/")
+    # 4. the site's re-enrollment campaign, with its school year (none open here)
+    with django_assert_num_queries(4):
+        response = family_client.get(f"/eleves/{alice_student.pk}/reinscription/")
+    assert response.status_code == 200
+
+
+def test_documents(
+    family_client: Client, alice_student: Student, django_assert_num_queries: Callable
+) -> None:
+    # 1. the session
+    # 2. the account, with its site
+    # 3. the family's children, with their family
+    # 4. the documents of the family and of the child
+    with django_assert_num_queries(4):
+        response = family_client.get(f"/eleves/{alice_student.pk}/documents/")
     assert response.status_code == 200

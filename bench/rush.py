@@ -1,0 +1,738 @@
+"""Re-enrollment rush: 200 families press "Valider" at the same second (bench/README.md).
+
+Everything runs on this machine, over loopback, and stops by itself:
+
+1. a fresh PostgreSQL database (tutti_bench, dropped and recreated for each scenario), migrated,
+   filled with the Django ORM: one site, this school year and the next, an open campaign with no
+   document to provide, N families with one pupil each, enrolled this year in a course;
+2. gunicorn (4 sync workers, one thread each) on a free port of 127.0.0.1;
+3. every family logs in first (real Argon2id check) and opens its Réinscription tab; then all
+   the submissions are released together by a threading.Barrier, one POST each; a second wave
+   submits again for some of them (the double click) and must take no extra seat;
+4. the seats are counted in the database (Choice rows in state "held", per slot) and must equal
+   each slot's capacity exactly, with no HTTP error: a refused seat is a normal 400 page that
+   says "complet", anything else (5xx, connection error, an unexpected status) is an error.
+
+Scenario A: one next-year slot of 30 seats, all families choose it.
+Scenario B: the families spread over N/4 courses, each with one next-year slot of 3 seats.
+
+The exit code is 1 when a slot's seats differ from its capacity or an error happened. Needs a
+PostgreSQL reachable as postgres@127.0.0.1:5432 (trust authentication); the bench database is
+dropped at the end, whatever happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "tutti_bench"
+PG_URL = "postgres://postgres@127.0.0.1:5432"
+PASSWORD = "rentree-bench-2026"
+TARGET_P95 = 1.0  # seconds, the issue's target for one submission under the rush
+REQUEST_TIMEOUT = 120.0  # seconds; a request still unanswered then counts as an error
+WORK_DIR = Path(tempfile.mkdtemp(prefix="tutti-rush-"))
+
+BENCH_ENV = {
+    "DJANGO_SETTINGS_MODULE": "extranet.settings",
+    "DATABASE_URL": f"{PG_URL}/{DB_NAME}",
+    "DEBUG": "0",
+    "SECRET_KEY": "bench",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "0",
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
+    # collectstatic goes to a scratch folder (DEBUG off serves the hashed, compressed files);
+    # files and logs of the run stay out of the project's var/.
+    "STATIC_ROOT": str(WORK_DIR / "static"),
+    "VAR_DIR": str(WORK_DIR / "var"),
+}
+os.environ.update(BENCH_ENV)
+sys.path.insert(0, str(ROOT))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from courses.models import Course, Department, Enrolment, Room, Slot, Teacher  # noqa: E402
+from extranet.models import SchoolYear, Site, User  # noqa: E402
+from families.models import Family  # noqa: E402
+from reenrollment.models import Campaign, Choice, ReenrollmentRequest  # noqa: E402
+from students.models import Student  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    courses: int
+    capacity: int
+
+
+def scenarios(families: int) -> dict[str, Scenario]:
+    return {
+        "A": Scenario("A", f"1 slot of 30 seats, {families} families choose it", 1, 30),
+        "B": Scenario(
+            "B",
+            f"{families // 4} slots of 3 seats (one per course), 4 families per course",
+            families // 4,
+            3,
+        ),
+    }
+
+
+# Data -------------------------------------------------------------------------------------
+
+
+@dataclass
+class FamilySpec:
+    username: str
+    student_pk: int
+    slot_pk: int  # The next-year slot this family will choose.
+
+
+def recreate_database() -> None:
+    connections.close_all()
+    # Django's own test-database creation goes through this cursor on the "postgres" database.
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def drop_database() -> None:
+    connections.close_all()
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+
+
+def school_years() -> tuple[SchoolYear, SchoolYear]:
+    """The school year containing today, and the following one."""
+    today = timezone.localdate()
+    first = today.year if today.month >= 9 else today.year - 1
+    years = []
+    for year in (first, first + 1):
+        school_year, _created = SchoolYear.objects.get_or_create(
+            label=f"{year}/{year + 1}",
+            defaults={
+                "start_date": datetime.date(year, 9, 1),
+                "end_date": datetime.date(year + 1, 8, 31),
+            },
+        )
+        years.append(school_year)
+    return years[0], years[1]
+
+
+def generate(scenario: Scenario, families: int, password_hash: str) -> tuple[int, list[FamilySpec]]:
+    """Fill the bench database; returns the site's pk and what each family will submit."""
+    site = Site.objects.create(
+        name="Conservatoire de la rentrée",
+        slug="bench",
+        city="Moissy-Cramayel",
+        email="secretariat@bench.example.org",
+    )
+    current, following = school_years()
+    now = timezone.now()
+    Campaign.objects.create(
+        site=site,
+        school_year=following,
+        opens_at=now - datetime.timedelta(hours=1),
+        closes_at=now + datetime.timedelta(days=30),
+    )  # No DocumentType: validating needs no upload.
+    department = Department.objects.create(site=site, name="Musique")
+    teacher = Teacher.objects.create(site=site, nom="RAMEAU", prenom="Jeanne")
+    room = Room.objects.create(site=site, name="Salle 1")
+    courses = Course.objects.bulk_create(
+        Course(site=site, department=department, name=f"Piano {i + 1:02d}")
+        for i in range(scenario.courses)
+    )
+
+    def slot(course: Course, school_year: SchoolYear, i: int, capacity: int) -> Slot:
+        return Slot(
+            course=course,
+            teacher=teacher,
+            room=room,
+            school_year=school_year,
+            weekday=1 + i % 6,
+            start_time=datetime.time(9 + i % 10, 0),
+            duration=30,
+            capacity=capacity,
+        )
+
+    per_course = -(-families // scenario.courses)
+    this_year = Slot.objects.bulk_create(
+        slot(course, current, i, per_course) for i, course in enumerate(courses)
+    )
+    next_year = Slot.objects.bulk_create(
+        slot(course, following, i, scenario.capacity) for i, course in enumerate(courses)
+    )
+    users = User.objects.bulk_create(
+        User(
+            site=site,
+            username=f"famille{i:03d}",
+            kind=User.Kind.FAMILY,
+            password=password_hash,
+            email=f"famille{i:03d}@example.org",
+        )
+        for i in range(families)
+    )
+    family_rows = Family.objects.bulk_create(
+        Family(
+            site=site,
+            account=user,
+            civilite="Madame",
+            nom=f"FAMILLE{i:03d}",
+            prenom="Claire",
+            email=user.email,
+        )
+        for i, user in enumerate(users)
+    )
+    students = Student.objects.bulk_create(
+        Student(
+            family=family,
+            nom=family.nom,
+            prenom="Camille",
+            date_naissance=datetime.date(2014, 5, 1),
+        )
+        for family in family_rows
+    )
+    course_of = [i * scenario.courses // families for i in range(families)]
+    Enrolment.objects.bulk_create(
+        Enrolment(student=student, slot=this_year[course_of[i]], cycle="Cycle 1")
+        for i, student in enumerate(students)
+    )
+    specs = [
+        FamilySpec(user.username, student.pk, next_year[course_of[i]].pk)
+        for i, (user, student) in enumerate(zip(users, students, strict=True))
+    ]
+    return site.pk, specs
+
+
+# Server -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+
+
+def start_server(workers: int, log_path: Path, extra_env: dict[str, str]) -> Server:
+    port = free_port()
+    log = log_path.open("ab")
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "extranet.wsgi",
+        "--workers",
+        str(workers),
+        "--threads",
+        "1",
+        "--worker-class",
+        "sync",
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **BENCH_ENV, **extra_env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # Its own process group, so stop_server reaches the workers.
+    )
+    log.close()
+    server = Server(process, f"http://127.0.0.1:{port}", log_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}, see {log_path}")
+        try:
+            if requests.get(f"{server.base_url}/connexion/", timeout=5).status_code == 200:
+                return server
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    stop_server(server)
+    raise RuntimeError(f"gunicorn did not answer within 60 s, see {log_path}")
+
+
+def stop_server(server: Server) -> None:
+    process = server.process
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)  # Graceful: the master stops its workers.
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)  # The group gunicorn leads: this run's only.
+        process.wait(timeout=10)
+
+
+# Client -----------------------------------------------------------------------------------
+
+
+class TabParser(HTMLParser):
+    """The inputs and selects of the Réinscription tab: CSRF token, renew boxes, slot options."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: dict[str, str] = {}
+        self.selects: dict[str, list[str]] = {}
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag == "input" and values.get("name"):
+            self.inputs[values["name"]] = values.get("value", "")
+        elif tag == "select" and values.get("name"):
+            self._select = values["name"]
+            self.selects[self._select] = []
+        elif tag == "option" and self._select is not None:
+            self.selects[self._select].append(values.get("value", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+
+
+@dataclass
+class Client:
+    spec: FamilySpec
+    session: requests.Session
+    url: str = ""
+    form: dict[str, str] = field(default_factory=dict)
+
+
+def log_in_and_open_tab(base_url: str, site_pk: int, spec: FamilySpec) -> Client:
+    session = requests.Session()
+    session.get(f"{base_url}/connexion/", timeout=REQUEST_TIMEOUT).raise_for_status()
+    answer = session.post(
+        f"{base_url}/connexion/",
+        data={
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            "site": str(site_pk),
+            "username": spec.username,
+            "password": PASSWORD,
+        },
+        allow_redirects=False,
+        timeout=REQUEST_TIMEOUT,
+    )
+    if answer.status_code != 302:
+        raise RuntimeError(f"{spec.username}: login answered {answer.status_code}")
+    url = f"{base_url}/eleves/{spec.student_pk}/reinscription/"
+    page = session.get(url, timeout=REQUEST_TIMEOUT)
+    page.raise_for_status()
+    parser = TabParser()
+    parser.feed(page.text)
+    renew = [name for name in parser.inputs if name.startswith("renew_")]
+    if len(renew) != 1 or "csrfmiddlewaretoken" not in parser.inputs:
+        raise RuntimeError(f"{spec.username}: unexpected Réinscription tab (fields {renew})")
+    enrolment_pk = renew[0].removeprefix("renew_")
+    options = parser.selects.get(f"slot_{enrolment_pk}", [])
+    if str(spec.slot_pk) not in options:
+        raise RuntimeError(f"{spec.username}: slot {spec.slot_pk} not offered ({options})")
+    form = {
+        "csrfmiddlewaretoken": parser.inputs["csrfmiddlewaretoken"],
+        f"renew_{enrolment_pk}": "on",
+        f"slot_{enrolment_pk}": str(spec.slot_pk),
+        "administrative": "on",
+        "comment": "",
+        "accept_rules": "on",
+    }
+    return Client(spec, session, url, form)
+
+
+@dataclass
+class Outcome:
+    client: Client
+    kind: str  # accepted, full, 5xx, connection, unexpected
+    status: int | None
+    latency: float
+    started: float
+    ended: float
+    detail: str = ""
+
+
+ERROR_KINDS = ("5xx", "connection", "unexpected")
+
+
+def submit(client: Client, barrier: threading.Barrier) -> Outcome:
+    barrier.wait(timeout=60)
+    started = time.perf_counter()
+    try:
+        answer = client.session.post(
+            client.url, data=client.form, allow_redirects=False, timeout=REQUEST_TIMEOUT
+        )
+    except requests.RequestException as error:
+        ended = time.perf_counter()
+        return Outcome(client, "connection", None, ended - started, started, ended, repr(error))
+    ended = time.perf_counter()
+    status = answer.status_code
+    if status == 302:
+        kind = "accepted"
+    elif status == 400 and "complet" in answer.text:
+        kind = "full"
+    elif status >= 500:
+        kind = "5xx"
+    else:
+        kind = "unexpected"
+    detail = "" if kind in ("accepted", "full") else answer.text[:300]
+    return Outcome(client, kind, status, ended - started, started, ended, detail)
+
+
+@dataclass
+class Wave:
+    name: str
+    outcomes: list[Outcome]
+
+    @property
+    def kinds(self) -> Counter[str]:
+        return Counter(o.kind for o in self.outcomes)
+
+    @property
+    def errors(self) -> int:
+        return sum(self.kinds[k] for k in ERROR_KINDS)
+
+    @property
+    def duration(self) -> float:
+        return max(o.ended for o in self.outcomes) - min(o.started for o in self.outcomes)
+
+    def latency(self, q: float) -> float:
+        values = sorted(o.latency for o in self.outcomes)
+        if len(values) == 1:
+            return values[0]
+        return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+
+
+def release_together(name: str, clients: Sequence[Client]) -> Wave:
+    """Every client POSTs its form once, all released at the same instant."""
+    barrier = threading.Barrier(len(clients))
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        futures = [pool.submit(submit, client, barrier) for client in clients]
+        outcomes = [future.result(timeout=REQUEST_TIMEOUT + 90) for future in futures]
+    return Wave(name, outcomes)
+
+
+# Checks -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SlotCount:
+    pk: int
+    course: str
+    capacity: int
+    held: int
+    waiting: int
+    offered: int
+
+
+def count_seats(slot_pks: set[int]) -> list[SlotCount]:
+    """Seats really taken, read from the database: Choice rows per slot and state."""
+    connections.close_all()
+    counts = Counter(
+        (slot_id, state)
+        for slot_id, state in Choice.objects.filter(slot_id__in=slot_pks).values_list(
+            "slot_id", "state"
+        )
+    )
+    return [
+        SlotCount(
+            slot.pk,
+            slot.course.name,
+            slot.capacity,
+            counts[(slot.pk, Choice.State.HELD)],
+            counts[(slot.pk, Choice.State.WAITING)],
+            counts[(slot.pk, Choice.State.OFFERED)],
+        )
+        for slot in Slot.objects.filter(pk__in=slot_pks).select_related("course").order_by("pk")
+    ]
+
+
+def holders() -> set[str]:
+    return set(
+        Choice.objects.filter(state=Choice.State.HELD).values_list(
+            "request__family__account__username", flat=True
+        )
+    )
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    families: int
+    login_seconds: float
+    waves: list[Wave]
+    seats: list[SlotCount]
+    seats_after_rush: list[SlotCount]
+    requests_by_status: Counter[str]
+    problems: list[str]
+
+
+def double_click_sample(clients: Sequence[Client], count: int) -> list[Client]:
+    """Half families that got a seat, half that were refused, interleaved."""
+    got = holders()
+    seated = [c for c in clients if c.spec.username in got]
+    refused = [c for c in clients if c.spec.username not in got]
+    sample: list[Client] = []
+    while len(sample) < count and (seated or refused):
+        for pool in (seated, refused):
+            if pool and len(sample) < count:
+                sample.append(pool.pop(0))
+    return sample
+
+
+def run_scenario(
+    scenario: Scenario, args: argparse.Namespace, password_hash: str, log_path: Path
+) -> ScenarioResult:
+    print(f"\n== Scenario {scenario.name}: {scenario.title}", flush=True)
+    started = time.perf_counter()
+    recreate_database()
+    call_command("migrate", interactive=False, verbosity=0)
+    site_pk, specs = generate(scenario, args.families, password_hash)
+    slot_pks = {spec.slot_pk for spec in specs}
+    connections.close_all()
+    print(f"   database {DB_NAME} ready in {time.perf_counter() - started:.1f} s", flush=True)
+    extra_env = {"DB_CONN_MAX_AGE": str(args.conn_max_age)} if args.conn_max_age else {}
+    server = start_server(args.workers, log_path, extra_env)
+    try:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=args.login_threads) as pool:
+            clients = list(
+                pool.map(lambda spec: log_in_and_open_tab(server.base_url, site_pk, spec), specs)
+            )
+        login_seconds = time.perf_counter() - started
+        print(
+            f"   {len(clients)} families logged in and on their tab in {login_seconds:.1f} s",
+            flush=True,
+        )
+        rush = release_together("rush", clients)
+        after_rush = count_seats(slot_pks)
+        clicks = release_together("double click", double_click_sample(clients, args.double_clicks))
+    finally:
+        stop_server(server)
+    seats = count_seats(slot_pks)
+    by_status = Counter(ReenrollmentRequest.objects.values_list("status", flat=True))
+    problems = []
+    for count in seats:
+        if count.held + count.offered != count.capacity:
+            problems.append(
+                f"slot {count.pk} ({count.course}): {count.held + count.offered} seats taken "
+                f"for {count.capacity}"
+            )
+    if [(c.pk, c.held) for c in seats] != [(c.pk, c.held) for c in after_rush]:
+        problems.append("the double click changed the seats taken")
+    accepted = rush.kinds["accepted"]
+    if accepted != sum(c.held for c in after_rush):
+        problems.append(f"{accepted} submissions accepted, {sum(c.held for c in after_rush)} held")
+    for wave in (rush, clicks):
+        if wave.errors:
+            problems.append(f"{wave.name}: {wave.errors} HTTP errors {dict(wave.kinds)}")
+    connections.close_all()
+    return ScenarioResult(
+        scenario=scenario,
+        families=len(clients),
+        login_seconds=login_seconds,
+        waves=[rush, clicks],
+        seats=seats,
+        seats_after_rush=after_rush,
+        requests_by_status=by_status,
+        problems=problems,
+    )
+
+
+# Report -----------------------------------------------------------------------------------
+
+
+def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
+    cells = [[str(c) for c in header], *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+
+    def line(row: Sequence[str]) -> str:
+        pairs = enumerate(zip(row, widths, strict=True))
+        return "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in pairs)
+
+    return "\n".join(
+        [line(cells[0]), "  ".join("-" * w for w in widths), *(line(r) for r in cells[1:])]
+    )
+
+
+def report(result: ScenarioResult) -> None:
+    s = result.scenario
+    print(f"\nScenario {s.name}: {s.title}")
+    rows = []
+    for wave in result.waves:
+        kinds = wave.kinds
+        rows.append(
+            [
+                wave.name,
+                len(wave.outcomes),
+                kinds["accepted"],
+                kinds["full"],
+                f"{kinds['5xx']}/{kinds['connection']}/{kinds['unexpected']}",
+                f"{len(wave.outcomes) / wave.duration:.1f}",
+                f"{wave.latency(0.50):.2f}",
+                f"{wave.latency(0.95):.2f}",
+                f"{max(o.latency for o in wave.outcomes):.2f}",
+            ]
+        )
+    print(
+        table(
+            rows,
+            [
+                "wave",
+                "POSTs",
+                "302 seat",
+                "400 complet",
+                "errors 5xx/conn/other",
+                "subm/s",
+                "p50 s",
+                "p95 s",
+                "max s",
+            ],
+        )
+    )
+    seats = result.seats
+    exact = sum(1 for c in seats if c.held + c.offered == c.capacity)
+    shown = [c for c in seats if c.held + c.offered != c.capacity] or seats[:5]
+    print(f"\nSeats taken per slot (Choice rows, database): exact on {exact}/{len(seats)} slots")
+    print(
+        table(
+            [[c.pk, c.course, c.capacity, c.held, c.offered, c.waiting] for c in shown],
+            ["slot", "course", "capacity", "held", "offered", "waiting"],
+        )
+    )
+    if len(shown) < len(seats):
+        print(f"  ... and {len(seats) - len(shown)} more slots, all exact")
+    rush = result.waves[0]
+    waiting = sum(c.waiting for c in seats)
+    print(
+        f"\nFamilies: {sum(c.held for c in seats)} with a seat, {waiting} on the waiting list, "
+        f'{rush.kinds["full"]} refused ("complet"); requests in the database: '
+        f"{dict(result.requests_by_status)}"
+    )
+    print(f"Login + tab of {result.families} families beforehand: {result.login_seconds:.1f} s")
+    for wave in result.waves:
+        for outcome in [o for o in wave.outcomes if o.kind in ERROR_KINDS][:5]:
+            print(
+                f"  {wave.name} error {outcome.client.spec.username}: {outcome.kind} "
+                f"{outcome.status} {outcome.detail[:200]!r}"
+            )
+    verdict = "OK" if not result.problems else "FAILED: " + "; ".join(result.problems)
+    p95 = rush.latency(0.95)
+    target = "met" if p95 < TARGET_P95 else "missed"
+    print(f"Verdict: {verdict} (p95 target {TARGET_P95:.0f} s {target}: {p95:.2f} s)")
+
+
+def print_tracebacks(log_path: Path) -> None:
+    text = log_path.read_text(errors="replace") if log_path.exists() else ""
+    blocks = re.findall(r"(?ms)^(?:Internal Server Error|Traceback).*?(?=^\[|\Z)", text)
+    if blocks:
+        print(f"\nTracebacks in gunicorn's log ({len(blocks)}), first ones:")
+        for block in blocks[:3]:
+            print(block.rstrip())
+
+
+def machine() -> str:
+    model = platform.processor() or "?"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}"
+
+
+@contextmanager
+def cleanup(actions: list[Callable[[], None]]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for action in actions:
+            try:
+                action()
+            except Exception as error:  # Clean up the rest anyway.
+                print(f"cleanup: {error!r}", file=sys.stderr)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenario", choices=["A", "B", "all"], default="all")
+    parser.add_argument("--families", type=int, default=200)
+    parser.add_argument("--double-clicks", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--login-threads", type=int, default=8)
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=0,
+        help="DB_CONN_MAX_AGE of the server (default: the settings' default, 0)",
+    )
+    parser.add_argument("--keep-log", type=Path, help="copy gunicorn's log there at the end")
+    args = parser.parse_args()
+    if args.families < 8 or args.families % 4:
+        parser.error("--families must be a multiple of 4, at least 8")
+
+    log_path = WORK_DIR / "gunicorn.log"
+    actions: list[Callable[[], None]] = [drop_database]
+    if args.keep_log:
+        actions.append(lambda: shutil.copyfile(log_path, args.keep_log))
+    actions.append(lambda: shutil.rmtree(WORK_DIR, ignore_errors=True))
+    results = []
+    with cleanup(actions):
+        print(f"Re-enrollment rush, {datetime.datetime.now():%Y-%m-%d %H:%M}, {machine()}")
+        print(
+            f"gunicorn: {args.workers} sync workers x 1 thread; DB_CONN_MAX_AGE="
+            f"{args.conn_max_age}; {args.families} families; {args.double_clicks} double clicks"
+        )
+        started = time.perf_counter()
+        call_command("collectstatic", interactive=False, verbosity=0)
+        print(f"collectstatic in {time.perf_counter() - started:.1f} s", flush=True)
+        # One real Argon2id hash for every account: creating 200 hashes would only slow the
+        # setup; each login still verifies it with the real hasher.
+        password_hash = make_password(PASSWORD)
+        chosen = scenarios(args.families)
+        for name in ["A", "B"] if args.scenario == "all" else [args.scenario]:
+            results.append(run_scenario(chosen[name], args, password_hash, log_path))
+        for result in results:
+            report(result)
+        if any(result.problems for result in results):
+            print_tracebacks(log_path)
+    return 1 if any(result.problems for result in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
