@@ -21,8 +21,11 @@ migrate: install
 demo: migrate
 	DEBUG=1 $(PY) manage.py load_demo
 
-## Serve the portal with the demo data on http://127.0.0.1:$(PORT)
+## Serve the portal with the demo data on http://127.0.0.1:$(PORT), with the background worker
+## (email outbox, waiting-list offers, campaign closing) running beside it.
 run: demo
+	DEBUG=1 PORTAL_URL=http://127.0.0.1:$(PORT) $(PY) manage.py run_worker & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## The whole suite (browser journeys included). DATABASE_URL=postgres://... runs it on PostgreSQL.

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -20,6 +22,28 @@ from courses.models import (
 from extranet.admin_scope import SiteScopedAdmin
 
 
+class ScopedValuesFilter(admin.AllValuesFieldListFilter):
+    """A filter by a value across a relation (a department's name) that offers only the values
+    of the rows the staff member may see: the stock filter reads them from every site."""
+
+    def __init__(
+        self,
+        field: Any,
+        request: HttpRequest,
+        params: Any,
+        model: Any,
+        model_admin: Any,
+        field_path: str,
+    ) -> None:
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = (
+            model_admin.get_queryset(request)
+            .distinct()
+            .order_by(field_path)
+            .values_list(field_path, flat=True)
+        )
+
+
 @admin.register(Department)
 class DepartmentAdmin(SiteScopedAdmin):
     list_display = ["name", "site"]
@@ -30,14 +54,14 @@ class DepartmentAdmin(SiteScopedAdmin):
 @admin.register(Cursus)
 class CursusAdmin(SiteScopedAdmin):
     list_display = ["name", "department", "site"]
-    list_filter = ["site", "department__name"]
+    list_filter = ["site", ("department__name", ScopedValuesFilter)]
     search_fields = ["name"]
 
 
 @admin.register(Course)
 class CourseAdmin(SiteScopedAdmin):
     list_display = ["name", "department", "cursus", "collective", "site"]
-    list_filter = ["site", "department__name", "collective"]
+    list_filter = ["site", ("department__name", ScopedValuesFilter), "collective"]
     list_select_related = ["department", "cursus", "site"]
     search_fields = ["name"]
 
@@ -77,7 +101,12 @@ class SlotAdmin(SiteScopedAdmin):
         "capacity",
         "school_year",
     ]
-    list_filter = ["school_year", "course__site", "weekday", "course__department__name"]
+    list_filter = [
+        "school_year",
+        "course__site",
+        "weekday",
+        ("course__department__name", ScopedValuesFilter),
+    ]
     list_select_related = ["course", "teacher", "room", "school_year"]
     search_fields = ["course__name", "teacher__nom"]
     autocomplete_fields = ["course", "teacher", "room"]

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -191,8 +192,10 @@ class ResultsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("moyenne", "moyenne_sur"):
+        # The same bounds as an evaluation's note and scale.
+        for name, minimum in (("moyenne", Decimal("0")), ("moyenne_sur", Decimal("1"))):
             field = self.fields[name]
+            field.validators.append(MinValueValidator(minimum))
             field.localize = True
             field.widget = forms.TextInput(attrs={"inputmode": "decimal"})
             field.widget.is_localized = True

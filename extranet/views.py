@@ -11,6 +11,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -56,7 +57,9 @@ def login(request: HttpRequest) -> HttpResponse:
         access = "usager"
     initial: dict[str, Any] = {}
     site_slug = request.GET.get("site")
-    if site_slug:
+    # Only a slug can name a site; anything else (a NUL byte makes PostgreSQL refuse the
+    # query) is ignored like an unknown site.
+    if site_slug and slug_re.fullmatch(site_slug):
         initial["site"] = Site.objects.filter(slug=site_slug).first()
     form = LoginForm(request, data=request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid() and form.user is not None:

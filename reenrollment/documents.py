@@ -15,6 +15,8 @@ A child that breaks a limit is killed and the file refused; the worker only read
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import logging
 import os
@@ -184,7 +186,9 @@ def process_upload(
             raise DocumentRejected(_MIXED, "mixed")
         source_kind = "pdf" if kinds[0] == "pdf" else "images"
         if source_kind == "pdf" and total > max_bytes:
-            raise DocumentRejected(_lazy_format(_TOO_BIG_TOGETHER, limit=_megabytes(max_bytes)), "too_big")
+            raise DocumentRejected(
+                _lazy_format(_TOO_BIG_TOGETHER, limit=_megabytes(max_bytes)), "too_big"
+            )
         output = Path(folder) / "document.pdf"
         # Rebuilding a PDF can make it bigger (objects that were compressed together are written
         # one by one); beyond this the child is stopped.
@@ -288,10 +292,9 @@ def _copy_upload(
     declared = getattr(upload, "size", None)
     if isinstance(declared, int) and declared > max_bytes:
         raise DocumentRejected(_lazy_format(_TOO_BIG, limit=_megabytes(max_bytes)), "too_big")
-    try:
+    # A stream that cannot rewind is read from where it is.
+    with contextlib.suppress(AttributeError, OSError, ValueError):
         upload.seek(0)
-    except (AttributeError, OSError, ValueError):
-        pass  # A stream that cannot rewind is read from where it is.
     size = 0
     head = b""
     with path.open("wb") as target:
@@ -311,7 +314,7 @@ def _copy_upload(
 
 
 def _sniff(head: bytes) -> str | None:
-    """"pdf", "photo" or None, from the first bytes of a file."""
+    """What the first bytes of a file say it is: "pdf", "photo", or None for anything else."""
     if head.startswith((_JPEG_MAGIC, _PNG_MAGIC)):
         return "photo"
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
@@ -378,11 +381,7 @@ def _run_child(kind: str, inputs: list[Path], output: Path, *, max_output: int) 
         pages = verdict["pages"]
         if isinstance(pages, int) and pages > 0 and output.is_file():
             return pages
-    reason = verdict.get("refused")
-    message, code = _CHILD_REFUSALS.get(reason if isinstance(reason, str) else "unsafe") or (
-        _UNSAFE,
-        "unsafe",
-    )
+    message, code = _CHILD_REFUSALS.get(str(verdict.get("refused")), (_UNSAFE, "unsafe"))
     log = logger.warning if code == "unsafe" else logger.info
     log("Document refused (%s): %s", code, str(verdict.get("detail", ""))[:300])
     raise DocumentRejected(message, code)
@@ -433,13 +432,34 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:300]
 
 
+def _exhausted(error: BaseException) -> bool:
+    """Whether a parser gave up on a limit: memory, recursion, pypdf's own, the output size.
+
+    pypdf wraps a RecursionError or a MemoryError in a PdfReadError: look down the chain.
+    """
+    from pypdf.errors import LimitReachedError
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, (LimitReachedError, RecursionError, MemoryError)):
+            return True
+        if isinstance(current, OSError) and current.errno == errno.EFBIG:
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _pdf_from_pdfs(paths: list[Path], output: Path) -> int:
     from pypdf import PdfReader, PdfWriter, overwrite_configuration
-    from pypdf.errors import LimitReachedError
+    from pypdf.errors import DependencyError
 
     # Tighter than pypdf's defaults, which are made for trusted files of any size.
     overwrite_configuration(
         zlib_maximum_output_length=MAX_PAGE_CONTENT_BYTES,
+        # Repairing a broken zlib stream goes byte by byte, in Python.
+        zlib_maximum_recovery_input_length=1024 * 1024,
         lzw_maximum_output_length=MAX_PAGE_CONTENT_BYTES,
         run_length_maximum_output_length=MAX_PAGE_CONTENT_BYTES,
         brotli_maximum_output_length=MAX_PAGE_CONTENT_BYTES,
@@ -454,7 +474,11 @@ def _pdf_from_pdfs(paths: list[Path], output: Path) -> int:
         pages = 0
         content_bytes = 0
         for path in paths:
-            reader = PdfReader(path)
+            try:
+                reader = PdfReader(path)
+            except DependencyError as error:
+                # The only package reading needs and we don't install: cryptography, for AES.
+                raise _Refused("encrypted", _describe(error)) from None
             if reader.is_encrypted:
                 _decrypt(reader)
             declared = _declared_page_count(reader)
@@ -476,10 +500,9 @@ def _pdf_from_pdfs(paths: list[Path], output: Path) -> int:
         return _count_output_pages(output, expected=pages)
     except _Refused:
         raise
-    except (LimitReachedError, RecursionError, MemoryError, OSError) as error:
-        raise _Refused("unsafe", _describe(error)) from None
     except Exception as error:  # Whatever a broken file makes a parser raise.
-        raise _Refused("damaged", _describe(error)) from None
+        reason = "unsafe" if _exhausted(error) else "damaged"
+        raise _Refused(reason, _describe(error)) from None
 
 
 def _decrypt(reader: Any) -> None:
@@ -521,8 +544,11 @@ def _read_contents(page: PageObject) -> int:
             continue
         if not isinstance(stream, StreamObject):
             raise _Refused("damaged", f"page content is a {type(stream).__name__}")
-        # decode_stream_data keeps no copy on the page (get_data() would, for every page).
-        size += len(decode_stream_data(stream))
+        if "/Filter" in stream:
+            # decode_stream_data keeps no copy on the page (get_data() would, for every page).
+            size += len(decode_stream_data(stream))
+        else:
+            size += len(stream.get_data())
         if size > MAX_PAGE_CONTENT_BYTES:
             raise _Refused("unsafe", f"{size} bytes of content on a page")
     return size
@@ -578,10 +604,9 @@ def _pdf_from_photos(paths: list[Path], output: Path) -> int:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise _Refused("photo_too_large", _describe(error)) from None
-    except (RecursionError, MemoryError) as error:
-        raise _Refused("unsafe", _describe(error)) from None
     except Exception as error:  # Truncated or broken image data, whatever the decoder raises.
-        raise _Refused("damaged", _describe(error)) from None
+        reason = "unsafe" if _exhausted(error) else "damaged"
+        raise _Refused(reason, _describe(error)) from None
 
 
 def _photo_page(path: Path) -> bytes:

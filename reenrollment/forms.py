@@ -21,6 +21,19 @@ def slot_label(slot: Any) -> str:
     return f"{base} · {seats}"
 
 
+class SlotChoiceField(forms.ChoiceField):
+    """A slot of the list, sent as a seat ("12") or as its waiting list ("wait:12").
+
+    Which of the two the page offered depends on the seats left when it was drawn; by the time
+    the family submits, the slot may have filled up or freed a seat. Both are accepted, and the
+    service decides with the slot locked (a French message when it is full).
+    """
+
+    def valid_value(self, value: Any) -> bool:
+        raw = str(value).removeprefix("wait:")
+        return super().valid_value(raw) or super().valid_value(f"wait:{raw}")
+
+
 class ReenrollmentForm(forms.Form):
     """The Réinscription tab: courses to renew, slots, administrative box, comment, rules."""
 
@@ -65,7 +78,7 @@ class ReenrollmentForm(forms.Form):
             initial = ""
             if choice is not None and choice.slot_id:
                 initial = str(choice.slot_id)
-            self.fields[f"slot_{pk}"] = forms.ChoiceField(
+            self.fields[f"slot_{pk}"] = SlotChoiceField(
                 label=_("Cours disponible en %(course)s")
                 % {"course": row.enrolment.slot.course.name},
                 choices=options,

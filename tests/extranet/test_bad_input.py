@@ -155,3 +155,38 @@ def test_the_admin_history_survives_versions_that_are_not_numbers(
     url = f"/admin/families/family/{alice.pk}/history/{version}/"
 
     assert client_for(moissy_staff).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("value", GARBAGE)
+@pytest.mark.parametrize(
+    "path", ["/admin/families/family/", "/admin/students/student/", "/admin/extranet/user/"]
+)
+def test_the_admin_search_survives_garbage(
+    client_for: Callable[[User], Client], moissy_staff: User, alice: Family, path: str, value: str
+) -> None:
+    response = client_for(moissy_staff).get(path, {"q": value})
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("value", GARBAGE)
+def test_the_admin_filters_survive_garbage(
+    client_for: Callable[[User], Client], moissy_staff: User, alice: Family, value: str
+) -> None:
+    response = client_for(moissy_staff).get(
+        "/admin/families/family/", {"site__id__exact": value, "proof_of_address_needed": value}
+    )
+
+    assert response.status_code in (200, 302)
+
+
+@pytest.mark.parametrize("value", GARBAGE)
+def test_the_admin_autocomplete_survives_garbage(
+    client_for: Callable[[User], Client], moissy_staff: User, alice: Family, value: str
+) -> None:
+    response = client_for(moissy_staff).get(
+        "/admin/autocomplete/",
+        {"app_label": "students", "model_name": "student", "field_name": "family", "term": value},
+    )
+
+    assert response.status_code == 200

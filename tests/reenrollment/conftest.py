@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
-from pytest_django.fixtures import SettingsWrapper
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from courses.models import Course, Department, Enrolment, Room, Slot, Teacher, Weekday
 from extranet.models import SchoolYear, Site, User
@@ -69,7 +69,9 @@ def current_year(school_year: SchoolYear) -> SchoolYear:
 
 @pytest.fixture
 def next_year(current_year: SchoolYear) -> SchoolYear:
-    return SchoolYearFactory(start_date=current_year.start_date.replace(year=current_year.start_date.year + 1))
+    return SchoolYearFactory(
+        start_date=current_year.start_date.replace(year=current_year.start_date.year + 1)
+    )
 
 
 @pytest.fixture
@@ -94,7 +96,9 @@ def room(moissy: Site) -> Room:
 
 @pytest.fixture
 def durand(moissy: Site) -> Teacher:
-    return TeacherFactory(site=moissy, nom="Durand", prenom="Marie", account__username="marie.durand")
+    return TeacherFactory(
+        site=moissy, nom="Durand", prenom="Marie", account__username="marie.durand"
+    )
 
 
 @pytest.fixture

@@ -154,4 +154,3 @@ def run_concurrently(tasks: list[Callable[[], Any]]) -> list[Any]:
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "a thread is still blocked"
     return results
-

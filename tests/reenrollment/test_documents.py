@@ -21,7 +21,16 @@ from django.utils.functional import Promise
 from django.utils.translation import override
 from PIL import Image, ImageDraw
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import DecodedStreamObject, NameObject, StreamObject
+from pypdf.actions import JavaScript
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    StreamObject,
+    TextStringObject,
+)
 
 from reenrollment import documents
 from reenrollment.documents import (
@@ -46,7 +55,9 @@ HOSTILE_SECONDS = 15
 # Files ------------------------------------------------------------------------------------------
 
 
-def make_pdf(pages: int = 1, *, sizes: list[tuple[int, int]] | None = None, text: bool = True) -> bytes:
+def make_pdf(
+    pages: int = 1, *, sizes: list[tuple[int, int]] | None = None, text: bool = True
+) -> bytes:
     """A PDF with `pages` pages, each saying "Page n" (or of the given sizes)."""
     writer = PdfWriter()
     for number, (width, height) in enumerate(sizes or [A4] * pages, start=1):
@@ -74,7 +85,10 @@ def raw_pdf(*objects: bytes) -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
@@ -119,13 +133,19 @@ def phone_photo(size: tuple[int, int] = (4032, 3024)) -> bytes:
     return output.getvalue()
 
 
-def upload(data: bytes, name: str = "document.pdf", content_type: str = "application/pdf") -> SimpleUploadedFile:
+def upload(
+    data: bytes, name: str = "document.pdf", content_type: str = "application/pdf"
+) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type=content_type)
 
 
-def process(*files: bytes | SimpleUploadedFile, names: list[str] | None = None) -> ProcessedDocument:
+def process(
+    *files: bytes | SimpleUploadedFile, names: list[str] | None = None
+) -> ProcessedDocument:
     uploads = [
-        item if isinstance(item, SimpleUploadedFile) else upload(item, (names or [])[i] if names else f"fichier{i}")
+        item
+        if isinstance(item, SimpleUploadedFile)
+        else upload(item, (names or [])[i] if names else f"fichier{i}")
         for i, item in enumerate(files)
     ]
     return process_upload(uploads, max_bytes=LIMIT)
@@ -147,7 +167,10 @@ def at_most(seconds: float) -> Iterator[None]:
 
 
 def page_sizes(content: bytes) -> list[tuple[float, float]]:
-    return [(float(page.mediabox.width), float(page.mediabox.height)) for page in PdfReader(io.BytesIO(content)).pages]
+    return [
+        (float(page.mediabox.width), float(page.mediabox.height))
+        for page in PdfReader(io.BytesIO(content)).pages
+    ]
 
 
 def is_portrait(size: tuple[float, float]) -> bool:
@@ -196,17 +219,48 @@ def test_it_merges_several_pdfs_in_the_order_given() -> None:
     assert document.display_name == "page1.pdf"
 
 
-def test_it_leaves_scripts_and_open_actions_behind() -> None:
+def test_it_leaves_scripts_and_automatic_actions_behind() -> None:
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(1))))
-    writer.add_js("app.alert('bonjour');")
-    writer.pages[0][NameObject("/AA")] = writer._add_object(
-        PdfReader(io.BytesIO(raw_pdf(b"<< /O << /S /JavaScript /JS (1) >> >>"))).get_object(1)
+    writer.add_open_action(JavaScript("app.alert('ouverture');"))
+
+    def action(kind: str, key: str, value: str) -> DictionaryObject:
+        return DictionaryObject(
+            {NameObject("/S"): NameObject(kind), NameObject(key): TextStringObject(value)}
+        )
+
+    def link(target: DictionaryObject) -> DictionaryObject:
+        return DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Link"),
+                NameObject("/Rect"): ArrayObject(
+                    [FloatObject(0), FloatObject(0), FloatObject(99), FloatObject(99)]
+                ),
+                NameObject("/A"): target,
+            }
+        )
+
+    page = writer.pages[0]
+    page[NameObject("/AA")] = DictionaryObject(
+        {NameObject("/O"): action("/JavaScript", "/JS", "app.alert('page');")}
+    )
+    page[NameObject("/Annots")] = ArrayObject(
+        [
+            writer._add_object(link(action("/URI", "/URI", "https://www.impots.gouv.fr/"))),
+            writer._add_object(link(action("/JavaScript", "/JS", "app.alert('lien');"))),
+            writer._add_object(link(action("/Launch", "/F", "calc.exe"))),
+        ]
     )
     hostile = write(writer)
-    assert b"/JavaScript" in hostile
+    assert hostile.count(b"/JavaScript") >= 3
     document = process(hostile)
     assert b"/JavaScript" not in document.content
+    assert b"/Launch" not in document.content
     assert b"/AA" not in document.content
+    annotations = PdfReader(io.BytesIO(document.content)).pages[0]["/Annots"]
+    actions = [annotation.get_object().get("/A") for annotation in annotations]
+    assert actions[0]["/URI"] == "https://www.impots.gouv.fr/"  # A plain link stays.
+    assert actions[1:] == [None, None]
 
 
 def test_it_opens_a_pdf_that_only_restricts_printing_and_keeps_it_unprotected() -> None:
@@ -227,14 +281,19 @@ def test_it_rejects_a_pdf_that_needs_a_password() -> None:
 
 def test_it_rejects_a_pdf_encrypted_with_aes() -> None:
     # Built by hand: pypdf needs the `cryptography` package to write AES, which we don't install.
-    encrypt = b"<< /Filter /Standard /V 5 /R 6 /Length 256 /P -4 /O <%s> /U <%s> /OE <%s> /UE <%s> /Perms <%s> >>" % (
-        b"00" * 48,
-        b"00" * 48,
-        b"00" * 32,
-        b"00" * 32,
-        b"00" * 16,
+    encrypt = (
+        b"<< /Filter /Standard /V 5 /R 6 /Length 256 /P -4 /O <%s> /U <%s> /OE <%s> /UE <%s> /Perms <%s> >>"
+        % (
+            b"00" * 48,
+            b"00" * 48,
+            b"00" * 32,
+            b"00" * 32,
+            b"00" * 16,
+        )
     )
-    data = raw_pdf(CATALOG, ONE_PAGE_TREE, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>", encrypt)
+    data = raw_pdf(
+        CATALOG, ONE_PAGE_TREE, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>", encrypt
+    )
     data = data.replace(b"/Root 1 0 R", b"/Root 1 0 R /Encrypt 4 0 R /ID [<00> <00>]")
     assert rejection(data).code == "encrypted"
 
@@ -244,7 +303,9 @@ def test_it_rejects_a_pdf_encrypted_with_aes() -> None:
     [
         pytest.param(lambda pdf: pdf[: len(pdf) // 2], id="truncated"),
         pytest.param(lambda pdf: pdf[:300], id="cut-after-the-header"),
-        pytest.param(lambda pdf: b"%PDF-1.7\n" + bytes(range(256)) * 40, id="garbage-after-the-header"),
+        pytest.param(
+            lambda pdf: b"%PDF-1.7\n" + bytes(range(256)) * 40, id="garbage-after-the-header"
+        ),
         pytest.param(lambda pdf: b"%PDF-", id="header-only"),
     ],
 )
@@ -257,16 +318,6 @@ def test_it_rejects_a_damaged_pdf(damage) -> None:  # type: ignore[no-untyped-de
     error = rejection(damage(write(writer)))
     assert error.code == "damaged"
     assert "endommagé" in str(error.message)
-
-
-def test_it_rejects_a_page_whose_content_cannot_be_decoded() -> None:
-    data = raw_pdf(
-        CATALOG,
-        ONE_PAGE_TREE,
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-        stream(b"this is not zlib data at all, just text" * 20, b"/Filter /FlateDecode"),
-    )
-    assert rejection(data).code == "damaged"
 
 
 def test_it_rejects_a_pdf_without_pages() -> None:
@@ -307,7 +358,11 @@ def test_it_makes_one_pdf_page_per_photo_in_the_order_given() -> None:
 
 def test_it_accepts_a_heic_photo_from_an_iphone() -> None:
     document = process(make_photo((640, 480), format="HEIF"), names=["IMG_2034.HEIC"])
-    assert (document.pages, document.display_name, document.source_kind) == (1, "IMG_2034.pdf", "images")
+    assert (document.pages, document.display_name, document.source_kind) == (
+        1,
+        "IMG_2034.pdf",
+        "images",
+    )
 
 
 def test_it_turns_a_photo_upright_by_its_exif_orientation() -> None:
@@ -379,8 +434,15 @@ def test_it_rejects_mixing_a_pdf_and_photos() -> None:
 @pytest.mark.parametrize(
     "data",
     [
-        pytest.param(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 500 + b"This program cannot be run in DOS mode", id="exe"),
-        pytest.param("Avis d'impôt : revenu fiscal de référence 32 000 €\n".encode() * 20, id="text"),
+        pytest.param(
+            b"MZ\x90\x00\x03\x00\x00\x00\x04\x00"
+            + b"\x00" * 500
+            + b"This program cannot be run in DOS mode",
+            id="exe",
+        ),
+        pytest.param(
+            "Avis d'impôt : revenu fiscal de référence 32 000 €\n".encode() * 20, id="text"
+        ),
         pytest.param(b"PK\x03\x04" + b"\x00" * 200, id="zip-or-docx"),
         pytest.param(b"GIF89a" + b"\x00" * 200, id="gif"),
     ],
@@ -388,7 +450,9 @@ def test_it_rejects_mixing_a_pdf_and_photos() -> None:
 def test_it_rejects_a_file_that_is_neither_a_pdf_nor_a_photo_whatever_its_name(data: bytes) -> None:
     error = rejection(upload(data, "avis.pdf", "application/pdf"))
     assert error.code == "unsupported"
-    assert str(error.message).startswith("Ce fichier n'est ni un PDF ni une photo (JPEG, PNG, HEIC)")
+    assert str(error.message).startswith(
+        "Ce fichier n'est ni un PDF ni une photo (JPEG, PNG, HEIC)"
+    )
 
 
 def test_it_rejects_an_empty_file() -> None:
@@ -468,7 +532,7 @@ def test_it_counts_the_pages_when_the_page_count_lies() -> None:
     )
     with at_most(HOSTILE_SECONDS):
         error = rejection(data)
-    assert error.code in {"too_many_pages", "unsafe"}
+    assert error.code == "too_many_pages"
 
 
 def test_it_rejects_a_page_tree_that_multiplies_pages() -> None:
@@ -481,7 +545,7 @@ def test_it_rejects_a_page_tree_that_multiplies_pages() -> None:
     objects.append(b"<< /Type /Page /MediaBox [0 0 595 842] >>")
     with at_most(HOSTILE_SECONDS):
         error = rejection(raw_pdf(*objects))
-    assert error.code in {"too_many_pages", "unsafe"}
+    assert error.code == "unsafe"  # pypdf gives up on its page-tree limits.
 
 
 def test_it_rejects_100000_nested_arrays_in_a_page() -> None:
@@ -493,7 +557,7 @@ def test_it_rejects_100000_nested_arrays_in_a_page() -> None:
     )
     with at_most(HOSTILE_SECONDS):
         error = rejection(data)
-    assert error.code == "unsafe"
+    assert error.code == "unsafe"  # pypdf gave up on Python's recursion limit.
 
 
 def test_it_rejects_100000_nested_arrays_in_the_resources_of_a_page() -> None:
@@ -527,11 +591,15 @@ def png_declaring(width: int, height: int) -> bytes:
     """A PNG whose header declares width x height pixels (grey, 8 bits), with a few rows of data."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     rows = zlib.compress(b"\x00" * (width + 1) * 4)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    )
 
 
 def test_it_rejects_a_photo_of_30000_by_30000_pixels() -> None:
@@ -556,10 +624,12 @@ def test_a_check_that_takes_too_long_is_stopped(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_a_check_that_runs_out_of_memory_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    # 40 MiB of address space is not even enough to import pypdf.
-    monkeypatch.setattr(documents, "CHILD_MEMORY_BYTES", 40 * MB)
-    with at_most(5):
-        error = rejection(make_pdf(1))
+    # Decoding this photo takes 108 MB, more than the child is given here.
+    photo = make_photo((6000, 6000), format="PNG")
+    assert process(photo).pages == 1
+    monkeypatch.setattr(documents, "CHILD_MEMORY_BYTES", 150 * MB)
+    with at_most(HOSTILE_SECONDS):
+        error = rejection(photo)
     assert error.code == "unsafe"
 
 
