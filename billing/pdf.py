@@ -62,7 +62,7 @@ WINDOW_TOP = 45 * mm
 WINDOW_WIDTH = PAGE_WIDTH - MARGIN - WINDOW_LEFT
 WINDOW_HEIGHT = 35 * mm
 # Below the sender's header and the window, where the first page's text starts.
-FIRST_FRAME_TOP = 88 * mm
+FIRST_FRAME_TOP = 85 * mm
 
 ACCENT = colors.HexColor("#1f3a5f")
 LIGHT = colors.HexColor("#e8edf3")
@@ -215,6 +215,13 @@ def _styles(fonts: _Fonts) -> _Styles:
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
 
 
+def _frame(left: float, bottom: float, width: float, height: float) -> Frame:
+    """A frame without padding, so that text lines up with the margins."""
+    return Frame(
+        left, bottom, width, height, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0
+    )
+
+
 def _date(day: datetime.date | None) -> str:
     return f"{day:%d/%m/%Y}" if day else ""
 
@@ -237,7 +244,7 @@ class _AtBottom(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
-        y = self.height - (sum(self._heights) + 2 * mm * (len(self._heights) - 1))
+        y = 0.0
         for paragraph, height in zip(
             reversed(self._paragraphs), reversed(self._heights), strict=True
         ):
@@ -448,13 +455,13 @@ class _Document:
             [
                 PageTemplate(
                     "first",
-                    [Frame(MARGIN, MARGIN, CONTENT_WIDTH, frame_height, id="first")],
+                    [_frame(MARGIN, MARGIN, CONTENT_WIDTH, frame_height)],
                     onPage=first_page,
                     autoNextPageTemplate="later",
                 ),
                 PageTemplate(
                     "later",
-                    [Frame(MARGIN, MARGIN, CONTENT_WIDTH, PAGE_HEIGHT - 2 * MARGIN, id="later")],
+                    [_frame(MARGIN, MARGIN, CONTENT_WIDTH, PAGE_HEIGHT - 2 * MARGIN)],
                     onPage=later_pages,
                 ),
             ]
@@ -466,16 +473,7 @@ class _Document:
         self, canvas: Canvas, content: list[Flowable], left: float, top: float, w: float, h: float
     ) -> None:
         """Draws flowables in a fixed box of the page (from its top left), shrunk to fit."""
-        frame = Frame(
-            left,
-            PAGE_HEIGHT - top - h,
-            w,
-            h,
-            leftPadding=0,
-            rightPadding=0,
-            topPadding=0,
-            bottomPadding=0,
-        )
+        frame = _frame(left, PAGE_HEIGHT - top - h, w, h)
         frame.addFromList([KeepInFrame(w, h, list(content), mode="shrink")], canvas)
 
     # Documents -----------------------------------------------------------------------------
@@ -532,7 +530,6 @@ class _Document:
         )
 
         if payments:
-            paid = sum((payment.amount for payment in payments), Decimal(0))
             story += [
                 self.para("Règlements reçus", styles.heading),
                 self.grid(
@@ -548,33 +545,44 @@ class _Document:
                     ],
                     [25 * mm, CONTENT_WIDTH - 25 * mm - 45 * mm - 35 * mm, 45 * mm, 35 * mm],
                     right_columns=[3],
-                    total=["", "Total réglé", "", euros(paid)],
                 ),
             ]
-        else:
-            paid = Decimal(0)
 
         summary = [(total_label, self.money(invoice.total))]
         if payments:
+            paid = sum((payment.amount for payment in payments), Decimal(0))
             summary.append(("Déjà réglé", self.money(paid)))
         summary.append(self.balance_row(balance))
-        story += [Spacer(0, 6 * mm), KeepTogether(self.summary(summary))]
-
+        schedule: list[Flowable] = []
         if instalments:
-            story.append(
-                KeepTogether(
-                    [
-                        self.para("Échéancier", styles.heading),
-                        self.grid(
-                            ["Échéance", "Montant"],
-                            [[_date(i.due_date), euros(i.amount)] for i in instalments],
-                            [40 * mm, 35 * mm],
-                            right_columns=[1],
-                            align="LEFT",
-                        ),
-                    ]
-                )
+            schedule = [
+                self.para("Échéancier", styles.heading),
+                self.grid(
+                    ["Échéance", "Montant"],
+                    [[_date(i.due_date), euros(i.amount)] for i in instalments],
+                    [30 * mm, 30 * mm],
+                    right_columns=[1],
+                    align="LEFT",
+                ),
+            ]
+        # The schedule on the left, the totals on the right, side by side.
+        side_by_side = Table(
+            [[schedule, [Spacer(0, 6 * mm), self.summary(summary)]]],
+            colWidths=[CONTENT_WIDTH - 100 * mm, 100 * mm],
+        )
+        side_by_side.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                ]
             )
+        )
+        story += [Spacer(0, 4 * mm), side_by_side]
 
         if original is None and balance > 0 and invoice.online_until:
             story += [

@@ -509,7 +509,8 @@ def transaction_create(
             threshold = settings.multi_threshold if settings else Decimal("150.00")
             if balance < threshold:
                 raise BillingError(_("Le paiement en 3 fois n'est pas proposé pour ce montant."))
-            config = "MULTI:first=%d;count=3;period=30" % int(money(balance / 3) * 100)
+            first = int(money(balance / 3) * 100)
+            config = f"MULTI:first={first};count=3;period=30"
         shop = payzen.shop_for(settings)
         now = timezone.now().astimezone(datetime.UTC)
         day = now.strftime("%Y%m%d")
@@ -631,7 +632,7 @@ def _send_receipt(payment: Payment, *, base_url: str) -> None:
     )
 
 
-def unpaid_invoices(site_ids: Sequence[int] | None = None) -> list[tuple[Invoice, Decimal]]:
+def unpaid_invoices(site_ids: Sequence[int] | None = None) -> list[tuple[Any, Decimal]]:
     invoices = Invoice.objects.filter(credit_note_of__isnull=True, total__gt=0).select_related(
         "family", "site"
     )

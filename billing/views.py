@@ -304,7 +304,9 @@ def test_gateway(request: HttpRequest) -> HttpResponse:
     """
     if request.method != "POST":
         raise Http404
-    fields = {k: v for k, v in request.POST.items() if k.startswith("vads_") or k == "signature"}
+    fields: dict[str, str] = {
+        k: str(v) for k, v in request.POST.items() if k.startswith("vads_") or k == "signature"
+    }
     if fields.get("vads_ctx_mode") != "TEST" or not payzen.signature_matches(
         fields, payzen.TEST_KEY
     ):
@@ -336,8 +338,7 @@ def test_gateway(request: HttpRequest) -> HttpResponse:
         requests.post(fields["vads_url_check"], data=notification, timeout=15)
     except requests.RequestException:
         logger.exception("The test gateway could not reach the notification URL")
-    back = {k: v for k, v in notification.items()}
-    return redirect(f"{fields['vads_url_return']}?{urlencode(back)}")
+    return redirect(f"{fields['vads_url_return']}?{urlencode(notification)}")
 
 
 # Simulator ---------------------------------------------------------------------------

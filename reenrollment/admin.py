@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -96,7 +97,7 @@ class ChoiceInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["course", "slot", "state", "queued_at", "offer_expires_at"]
-    readonly_fields = fields
+    readonly_fields = ["course", "slot", "state", "queued_at", "offer_expires_at"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -260,7 +261,20 @@ class DocumentAdmin(SiteScopedAdmin):
         "reviewed_at",
         "open_file",
     ]
-    readonly_fields = [f for f in fields if f not in ("refusal_reason",)]
+    readonly_fields = [
+        "document_type",
+        "family",
+        "student",
+        "display_name",
+        "pages",
+        "size",
+        "uploaded_at",
+        "page_warning",
+        "status",
+        "reviewed_by",
+        "reviewed_at",
+        "open_file",
+    ]
     actions = ["accept", "refuse"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -276,7 +290,7 @@ class DocumentAdmin(SiteScopedAdmin):
             *super().get_urls(),
         ]
 
-    def file_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def file_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         """Staff of the document's site download it; anyone else gets 404."""
         queryset = scope_queryset(Document.objects.all(), _user(request))
         if not self.has_view_permission(request):
@@ -370,7 +384,7 @@ class PreRegistrationDocumentInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["name", "display_name", "pages", "open_file"]
-    readonly_fields = fields
+    readonly_fields = ["name", "display_name", "pages", "open_file"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -404,7 +418,7 @@ class PreRegistrationAdmin(SiteScopedAdmin):
             *super().get_urls(),
         ]
 
-    def file_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def file_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         queryset = scope_queryset(PreRegistrationDocument.objects.all(), _user(request))
         if not self.has_view_permission(request):
             queryset = queryset.none()

@@ -12,7 +12,7 @@ from reenrollment.models import Choice, PreRegistration
 from reenrollment.selectors import CourseRow
 
 
-def slot_label(slot: Any) -> str:
+def slot_label(slot: Any) -> str:  # a Slot annotated by selectors.with_occupancy
     free = max(slot.capacity - slot.enrolled - slot.held, 0)
     base = f"{slot.get_weekday_display()} {slot.start_time:%H:%M} · {slot.teacher}"
     if free <= 0:
@@ -69,12 +69,15 @@ class ReenrollmentForm(forms.Form):
             )
             if row.assigned or row.no_slot:
                 continue
-            options: list[tuple[str, str]] = [("", _("Choisissez un horaire"))]
+            options: list[tuple[str, Any]] = [("", _("Choisissez un horaire"))]
             for slot in row.slots:
-                full = slot.capacity - slot.enrolled - slot.held <= 0
+                full = slot.capacity - slot.enrolled - slot.held <= 0  # type: ignore[attr-defined]
                 mine = choice is not None and choice.slot_id == slot.pk
                 value = f"wait:{slot.pk}" if full and not mine else str(slot.pk)
-                options.append((value, slot_label(slot) if not mine else self._mine(slot, choice)))
+                label = (
+                    self._mine(slot, choice) if choice is not None and mine else slot_label(slot)
+                )
+                options.append((value, label))
             initial = ""
             if choice is not None and choice.slot_id:
                 initial = str(choice.slot_id)
@@ -146,7 +149,8 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(
+    # A declared field, moved into base_fields by the form metaclass: not BaseForm.files.
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("Fichier (PDF, ou une ou plusieurs photos)"),
         error_messages={"required": _("Choisissez un fichier à importer.")},
         help_text=_(

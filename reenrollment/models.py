@@ -344,9 +344,7 @@ class PreRegistration(models.Model):
     email = models.EmailField(_("E-mail"))
     message = models.TextField(_("Message au secrétariat"), blank=True)
     created_at = models.DateTimeField(_("reçue le"), default=timezone.now)
-    status = models.CharField(
-        _("état"), max_length=10, choices=Status.choices, default=Status.NEW
-    )
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.NEW)
     duplicate_note = models.TextField(_("doublon possible"), blank=True)
     family = models.ForeignKey(
         Family,

@@ -30,7 +30,7 @@ def campaign_for_site(site: Site, now: datetime.datetime | None = None) -> Campa
     return max(campaigns, key=lambda c: c.closes_at, default=None)
 
 
-def _count(queryset: QuerySet) -> Subquery:
+def _count(queryset: QuerySet) -> Coalesce:
     return Coalesce(
         Subquery(
             queryset.order_by().values("slot").annotate(n=Count("pk")).values("n")[:1],

@@ -136,6 +136,8 @@ def reenrollment_submit(
             enrolment = item.enrolment
             previous = old.pop(enrolment.pk, None)
             assigned = selectors.is_assigned_by_conservatory(enrolment)
+            slot: Slot | None
+            state: str
             if not item.renew:
                 state, slot = Choice.State.NOT_RENEWED, None
             elif assigned or item.slot_id is None:
@@ -148,12 +150,12 @@ def reenrollment_submit(
                     or slot.school_year_id != campaign.school_year_id
                 ):
                     raise ReenrollmentError(_("Ce créneau n'est pas proposé pour ce cours."))
-                state = None
+                state = ""
             if previous is not None and previous.slot_id and previous.state in Choice.SEAT_STATES:
                 if slot is not None and previous.slot_id == slot.pk:
                     continue  # Same seat as before: nothing to take or free.
                 freed.add(previous.slot_id)
-            if slot is not None and state is None:
+            if slot is not None and not state:
                 if (
                     previous is not None
                     and previous.slot_id == slot.pk
@@ -305,7 +307,7 @@ def offer_answer(*, choice: Choice, family: Family, accept: bool, base_url: str)
         choice.offer_expires_at = None
         choice.state = Choice.State.HELD if accept else Choice.State.RELEASED
         choice.save(update_fields=["state", "offer_token", "offer_expires_at", "updated_at"])
-        if not accept:
+        if not accept and choice.slot_id is not None:
             _offer_free_seats(choice.slot_id, base_url=base_url)
     return choice
 
@@ -619,9 +621,10 @@ def waitlists_fill(*, base_url: str) -> int:
 
 def _duplicate_note(site: Any, email: str, children: list[dict[str, Any]]) -> str:
     notes = []
-    if Family.objects.filter(site=site, email__iexact=email).exists() or User.objects.filter(
-        site=site, email__iexact=email
-    ).exists():
+    if (
+        Family.objects.filter(site=site, email__iexact=email).exists()
+        or User.objects.filter(site=site, email__iexact=email).exists()
+    ):
         notes.append(str(_("Une famille du site a déjà l'adresse %(email)s.") % {"email": email}))
     if PreRegistration.objects.filter(
         site=site, email__iexact=email, status=PreRegistration.Status.NEW

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import SuspiciousFileOperation
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -64,7 +65,7 @@ def reenrollment_tab(request: HttpRequest, pk: int) -> HttpResponse:
     page = selectors.reenrollment_page(student, family, user.site)
     campaign = page.campaign
     form = _form_for(page, request.POST or None)
-    if form is not None:
+    if form is not None and campaign is not None:
         if request.method == "POST" and form.is_valid():
             choices = []
             for row in page.rows:
@@ -121,7 +122,7 @@ def document_upload(request: HttpRequest, pk: int, type_pk: int) -> HttpResponse
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         error = form.errors["files"][0]
-        return _tab_with_upload_error(request, student, document_type, error)
+        return _tab_with_upload_error(request, student, document_type, str(error))
     try:
         document = services.document_upload(
             document_type=document_type,
@@ -179,14 +180,14 @@ def _family_document(user: User, student: Student, doc_pk: int) -> Document:
 
 
 @family_required
-def document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
+def document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponseBase:
     user = _user(request)
     student, _students = get_student_for_family(user, pk)
     document = _family_document(user, student, doc_pk)
     return serve_document(document)
 
 
-def serve_document(document: Document | PreRegistrationDocument) -> FileResponse:
+def serve_document(document: Document | PreRegistrationDocument) -> HttpResponseBase:
     """Stream a private document as an attachment, under its cleaned name."""
     try:
         handle = document.file.open("rb")
@@ -278,7 +279,12 @@ def pre_registration(request: HttpRequest) -> HttpResponse:
     form = PreRegistrationForm(data)
     children = ChildFormSet(data, prefix="enfants")
     documents = PreRegistrationDocumentsForm(data, request.FILES if data else None)
-    if request.method == "POST" and form.is_valid() and children.is_valid() and documents.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and children.is_valid()
+        and documents.is_valid()
+    ):
         try:
             services.preregistration_submit(
                 data=form.cleaned_data,

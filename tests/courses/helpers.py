@@ -62,4 +62,6 @@ def facts(node: Element | HttpResponse) -> dict[str, str]:
     if isinstance(node, HttpResponse):
         node = page(node)
     [dl] = find_all(node, "dl", class_="facts")
-    return {text(find_all(div, "dt")[0]): text(find_all(div, "dd")[0]) for div in find_all(dl, "div")}
+    return {
+        text(find_all(div, "dt")[0]): text(find_all(div, "dd")[0]) for div in find_all(dl, "div")
+    }

@@ -37,7 +37,9 @@ def error_summary(response) -> str:
 def offered_dates(response) -> dict[str, list[str]]:
     select = find(page(response), "select", name="date")
     return {
-        attr(group, "label") or "": [attr(option, "value") or "" for option in find_all(group, "option")]
+        attr(group, "label") or "": [
+            attr(option, "value") or "" for option in find_all(group, "option")
+        ]
         for group in find_all(select, "optgroup")
     }
 
@@ -48,7 +50,11 @@ def test_a_parent_tells_about_a_coming_absence(
     day = coming_lesson(alice_enrolment.slot)
 
     response = declare(
-        alice_client, alice_enrolment, day, reason="medical", comment="  Rendez-vous chez le dentiste "
+        alice_client,
+        alice_enrolment,
+        day,
+        reason="medical",
+        comment="  Rendez-vous chez le dentiste ",
     )
 
     assert response.status_code == 302
@@ -154,7 +160,9 @@ def test_an_unknown_reason_is_refused(alice_client: Client, alice_enrolment: Enr
 
 
 def test_a_missing_reason_is_refused(alice_client: Client, alice_enrolment: Enrolment) -> None:
-    response = declare(alice_client, alice_enrolment, coming_lesson(alice_enrolment.slot), reason="")
+    response = declare(
+        alice_client, alice_enrolment, coming_lesson(alice_enrolment.slot), reason=""
+    )
 
     assert "Motif : Ce champ est obligatoire." in error_summary(response)
     assert not Absence.objects.exists()

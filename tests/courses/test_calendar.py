@@ -248,9 +248,14 @@ def test_the_timetable_leaves_out_past_years_and_stopped_courses(
     alice_client: Client, alice_student: Student, alice_enrolment: Enrolment, last_year: SchoolYear
 ) -> None:
     site = slot_site(alice_enrolment)
-    EnrolmentFactory(student=alice_student, slot__site=site, slot__course__name="harpe", active=False)
     EnrolmentFactory(
-        student=alice_student, slot__site=site, slot__course__name="violon", slot__school_year=last_year
+        student=alice_student, slot__site=site, slot__course__name="harpe", active=False
+    )
+    EnrolmentFactory(
+        student=alice_student,
+        slot__site=site,
+        slot__course__name="violon",
+        slot__school_year=last_year,
     )
 
     response = alice_client.get("/famille/emploi-du-temps/")

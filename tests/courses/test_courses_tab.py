@@ -30,7 +30,9 @@ def other_weekday(slot: Slot) -> int:
 def solfege(slot: Slot, petit: Teacher, alice_student: Student) -> Enrolment:
     """A second course of alice's daughter, with another teacher on another day."""
     fm = SlotFactory(
-        course=CourseFactory(site=slot.course.site, department=slot.course.department, name="formation musicale 1.3"),
+        course=CourseFactory(
+            site=slot.course.site, department=slot.course.department, name="formation musicale 1.3"
+        ),
         teacher=petit,
         room=slot.room,
         school_year=slot.school_year,

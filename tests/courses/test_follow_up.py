@@ -220,7 +220,9 @@ def test_it_lists_the_newest_evaluation_first(
 def test_it_shows_only_this_courses_evaluations_and_absences(
     alice_client: Client, alice_enrolment: Enrolment, bob_enrolment: Enrolment
 ) -> None:
-    other = EnrolmentFactory(student=alice_enrolment.student, slot__site=alice_enrolment.slot.course.site)
+    other = EnrolmentFactory(
+        student=alice_enrolment.student, slot__site=alice_enrolment.slot.course.site
+    )
     EvaluationFactory(enrolment=other, type_evaluation="Évaluation du cours voisin")
     EvaluationFactory(enrolment=bob_enrolment, type_evaluation="Évaluation de Léo")
     AbsenceFactory(enrolment=bob_enrolment, date=past_lesson(bob_enrolment.slot))

@@ -24,7 +24,9 @@ def follow_up_url(enrolment: Enrolment) -> str:
     return f"/eleves/{enrolment.student_id}/historique/{enrolment.pk}/"
 
 
-def enrol(student: Student, year: SchoolYear, course: Course, teacher: Teacher, **kwargs) -> Enrolment:
+def enrol(
+    student: Student, year: SchoolYear, course: Course, teacher: Teacher, **kwargs
+) -> Enrolment:
     slot = SlotFactory(course=course, teacher=teacher, room=None, school_year=year)
     return EnrolmentFactory(student=student, slot=slot, **kwargs)
 

@@ -77,7 +77,13 @@ def test_another_teacher_cannot_post_to_the_slot_or_the_pupil(
         ),
         (
             f"/enseignant/eleves/{pk}/",
-            {"action": "evaluation", "type_evaluation": "x", "date": day, "note_sur": "5", f"note_{pk}": "1"},
+            {
+                "action": "evaluation",
+                "type_evaluation": "x",
+                "date": day,
+                "note_sur": "5",
+                f"note_{pk}": "1",
+            },
         ),
         (f"/enseignant/eleves/{pk}/", {"action": "results", "moyenne": "0", "moyenne_sur": "5"}),
         (
@@ -111,7 +117,9 @@ def test_a_teacher_cannot_post_to_a_past_years_slot(
     pk = last_years_slot.pk
 
     responses = [
-        durand_client.post(f"/enseignant/creneaux/{slot.pk}/", {"date": day, f"status_{pk}": "absent"}),
+        durand_client.post(
+            f"/enseignant/creneaux/{slot.pk}/", {"date": day, f"status_{pk}": "absent"}
+        ),
         durand_client.post(
             f"/enseignant/creneaux/{slot.pk}/evaluations/",
             {"type_evaluation": "x", "date": day, "note_sur": "5", f"note_{pk}": "1"},
@@ -139,7 +147,12 @@ def test_a_teachers_pupil_of_another_slot_cannot_be_evaluated_through_a_slot(
 
     durand_client.post(
         f"/enseignant/creneaux/{slot.pk}/evaluations/",
-        {"type_evaluation": "x", "date": "2026-12-01", "note_sur": "5", f"note_{elsewhere.pk}": "1"},
+        {
+            "type_evaluation": "x",
+            "date": "2026-12-01",
+            "note_sur": "5",
+            f"note_{elsewhere.pk}": "1",
+        },
     )
 
     assert not Evaluation.objects.exists()
@@ -174,9 +187,7 @@ def test_a_teacher_account_without_a_teacher_record_gets_404(
     assert client_for(teacher).get("/enseignant/").status_code == 404
 
 
-def test_a_family_reaches_its_own_pages(
-    alice_client: Client, alice_enrolment: Enrolment
-) -> None:
+def test_a_family_reaches_its_own_pages(alice_client: Client, alice_enrolment: Enrolment) -> None:
     for path in family_pages(alice_enrolment):
         assert alice_client.get(path).status_code == 200, path
 

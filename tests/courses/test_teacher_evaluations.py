@@ -104,7 +104,11 @@ def test_empty_rows_are_skipped(
 ) -> None:
     response = durand_client.post(
         url(slot),
-        {**common(), **pupil(alice_enrolment, note="4"), **pupil(bob_enrolment, note="", lettre="")},
+        {
+            **common(),
+            **pupil(alice_enrolment, note="4"),
+            **pupil(bob_enrolment, note="", lettre=""),
+        },
         follow=True,
     )
 
@@ -152,7 +156,10 @@ def test_the_common_fields_are_checked(
 ) -> None:
     response = durand_client.post(
         url(slot),
-        {**common(type_evaluation="", date="31/02/2026", note_sur="0"), **pupil(alice_enrolment, note="4")},
+        {
+            **common(type_evaluation="", date="31/02/2026", note_sur="0"),
+            **pupil(alice_enrolment, note="4"),
+        },
     )
 
     content = page(response)

@@ -104,7 +104,9 @@ def test_an_evaluation_above_the_scale_is_refused(
 def test_the_teacher_records_the_years_results(
     durand_client: Client, alice_client: Client, alice_enrolment: Enrolment
 ) -> None:
-    response = durand_client.post(url(alice_enrolment), {"action": "results", **RESULTS}, follow=True)
+    response = durand_client.post(
+        url(alice_enrolment), {"action": "results", **RESULTS}, follow=True
+    )
 
     assert messages_of(page(response)) == ["Résultats de fin d'année enregistrés."]
     alice_enrolment.refresh_from_db()
@@ -275,7 +277,9 @@ def test_the_page_lists_this_courses_pieces_with_a_remove_button(
         composer="Mozart",
         title="Concerto",
     )
-    RepertoireEntryFactory(student=alice_enrolment.student, school_year=current_year, title="Ailleurs")
+    RepertoireEntryFactory(
+        student=alice_enrolment.student, school_year=current_year, title="Ailleurs"
+    )
 
     response = durand_client.get(url(alice_enrolment))
 

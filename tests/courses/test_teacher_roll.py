@@ -15,7 +15,13 @@ from extranet.models import SchoolYear, Site
 from families.models import Family
 from students.models import Student
 from tests.courses.helpers import coming_lesson, past_lesson
-from tests.factories import AbsenceFactory, CourseFactory, EnrolmentFactory, SlotFactory, StudentFactory
+from tests.factories import (
+    AbsenceFactory,
+    CourseFactory,
+    EnrolmentFactory,
+    SlotFactory,
+    StudentFactory,
+)
 from tests.html import attr, find, find_all, messages_of, page, text
 
 
@@ -68,7 +74,9 @@ def test_the_teacher_sees_the_week_slots_by_day(
     )
     EnrolmentFactory(slot=fm, student=bob_enrolment.student)
     SlotFactory(site=slot.course.site, teacher=durand, school_year=last_year, course__name="ancien")
-    SlotFactory(site=slot.course.site, teacher=petit, school_year=current_year, course__name="autre")
+    SlotFactory(
+        site=slot.course.site, teacher=petit, school_year=current_year, course__name="autre"
+    )
 
     response = durand_client.get("/enseignant/")
 
@@ -89,7 +97,10 @@ def test_the_teacher_sees_the_week_slots_by_day(
         "10:00–11:00 · formation musicale 2 Salle : - · 1 élève Faire l'appel Évaluer la classe"
     ]
     links = {attr(a, "href") for a in find_all(content, "a")}
-    assert {f"/enseignant/creneaux/{slot.pk}/", f"/enseignant/creneaux/{fm.pk}/evaluations/"} <= links
+    assert {
+        f"/enseignant/creneaux/{slot.pk}/",
+        f"/enseignant/creneaux/{fm.pk}/evaluations/",
+    } <= links
     assert "ancien" not in text(content)
     assert "autre" not in text(content)
 
@@ -143,7 +154,9 @@ def test_a_coming_lesson_shows_the_roster_without_a_roll_call_button(
 
     assert response.status_code == 200
     assert "Ce cours n'a pas encore eu lieu" in text(page(response))
-    assert [text(b) for b in find_all(page(response), "button") if text(b) == "Enregistrer l'appel"] == []
+    assert [
+        text(b) for b in find_all(page(response), "button") if text(b) == "Enregistrer l'appel"
+    ] == []
 
 
 # The roll call --------------------------------------------------------------------------
@@ -204,7 +217,10 @@ def test_the_roll_call_confirms_and_shows_the_recorded_statuses(
         for radio in find_all(content, "input", type="radio")
         if attr(radio, "checked") is not None
     }
-    assert checked == {f"status_{alice_enrolment.pk}": "absent", f"status_{bob_enrolment.pk}": "late"}
+    assert checked == {
+        f"status_{alice_enrolment.pk}": "absent",
+        f"status_{bob_enrolment.pk}": "late",
+    }
     box = find(content, "input", name=f"justified_{bob_enrolment.pk}")
     assert attr(box, "checked") is not None
 
@@ -319,7 +335,10 @@ def test_the_email_goes_to_each_absent_pupils_family(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         roll_call(
-            durand_client, slot, past_lesson(slot), {alice_enrolment: "absent", bob_enrolment: "absent"}
+            durand_client,
+            slot,
+            past_lesson(slot),
+            {alice_enrolment: "absent", bob_enrolment: "absent"},
         )
 
     assert sorted(email.to[0] for email in mail.outbox) == sorted([alice.email, bob.email])
@@ -386,7 +405,9 @@ def test_no_email_for_a_family_without_address(
     moissy: Site,
     django_capture_on_commit_callbacks,
 ) -> None:
-    student: Student = StudentFactory(family__site=moissy, family__email="", family__account__email="")
+    student: Student = StudentFactory(
+        family__site=moissy, family__email="", family__account__email=""
+    )
     enrolment = EnrolmentFactory(student=student, slot=slot)
 
     with django_capture_on_commit_callbacks(execute=True):

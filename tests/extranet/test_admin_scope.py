@@ -12,7 +12,6 @@ from django.test import Client
 
 from extranet.models import Site, User
 from families.models import Family
-from students.models import Student
 from tests.factories import UserFactory
 from tests.html import attr, find, find_all, page, text
 

@@ -16,12 +16,16 @@ from django.test import Client
 from PIL import Image
 from pypdf import PdfWriter
 
-from courses.models import Enrolment
+from courses.models import Enrolment, Slot
+from reenrollment import services
+from reenrollment.models import Campaign, ReenrollmentRequest
+from reenrollment.services import ChoiceInput
 from students.models import Student
 from tests.courses.helpers import rows, table_with
 from tests.html import attr, elements, find, find_all, page, text
 
 RULES = "Je reconnais avoir lu le règlement intérieur 2026-2027 du conservatoire."
+BASE_URL = "http://testserver/"
 ACCEPT_REQUIRED = "Cochez « J'accepte » pour valider la réinscription."
 
 
@@ -57,6 +61,30 @@ def submit(
     **options: Any,
 ) -> HttpResponse:
     return client.post(tab_url(student), form_data(choices, **options))
+
+
+def renew(
+    campaign: Campaign, enrolment: Enrolment, slot: Slot | None, *, waitlist: bool = False
+) -> ReenrollmentRequest:
+    """What Valider does for a pupil with one course, called as the view calls the service."""
+    student = enrolment.student
+    return services.reenrollment_submit(
+        campaign=campaign,
+        student=student,
+        family=student.family,
+        administrative=False,
+        choices=[
+            ChoiceInput(
+                enrolment=enrolment,
+                renew=True,
+                slot_id=slot.pk if slot else None,
+                waitlist=waitlist,
+            )
+        ],
+        comment="",
+        accept_rules=True,
+        base_url=BASE_URL,
+    )
 
 
 def course_rows(response: HttpResponse) -> list[dict[str, str]]:

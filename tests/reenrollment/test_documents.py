@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import io
 import re
+import resource
 import struct
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pillow_heif
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import override
 from PIL import Image, ImageDraw
@@ -143,9 +145,7 @@ def process(
     *files: bytes | SimpleUploadedFile, names: list[str] | None = None
 ) -> ProcessedDocument:
     uploads = [
-        item
-        if isinstance(item, SimpleUploadedFile)
-        else upload(item, (names or [])[i] if names else f"fichier{i}")
+        item if isinstance(item, SimpleUploadedFile) else upload(item, names[i] if names else "x")
         for i, item in enumerate(files)
     ]
     return process_upload(uploads, max_bytes=LIMIT)
@@ -186,8 +186,8 @@ def test_it_accepts_a_pdf_and_keeps_its_pages_and_text() -> None:
     assert document.pages == 3
     assert document.display_name == "Avis d'impôt 2026.pdf"
     reader = PdfReader(io.BytesIO(document.content))
-    assert len(reader.pages) == 3
-    assert [page.get_contents().get_data() for page in reader.pages][2].endswith(b"(Page 3) Tj ET")
+    contents = [page.get_contents().get_data() for page in reader.pages]
+    assert contents == [b"BT /F1 12 Tf 72 720 Td (Page %d) Tj ET" % n for n in (1, 2, 3)]
 
 
 def test_it_accepts_a_plain_file_object_with_a_name() -> None:
@@ -309,7 +309,7 @@ def test_it_rejects_a_pdf_encrypted_with_aes() -> None:
         pytest.param(lambda pdf: b"%PDF-", id="header-only"),
     ],
 )
-def test_it_rejects_a_damaged_pdf(damage) -> None:  # type: ignore[no-untyped-def]
+def test_it_rejects_a_damaged_pdf(damage: Callable[[bytes], bytes]) -> None:
     writer = PdfWriter()
     page = writer.add_blank_page(*A4)
     content = DecodedStreamObject()
@@ -633,14 +633,19 @@ def test_a_check_that_runs_out_of_memory_is_refused(monkeypatch: pytest.MonkeyPa
     assert error.code == "unsafe"
 
 
-def test_a_normal_pdf_is_processed_in_well_under_a_second() -> None:
+def test_a_normal_pdf_costs_a_fraction_of_a_second() -> None:
+    # CPU time, the parent's and the child's: wall-clock time depends on what else the machine
+    # runs. On an idle machine the whole call takes about 0.25 s.
     data = make_pdf(1)
-    timings = []
-    for _ in range(3):
-        start = time.monotonic()
-        process(data)
-        timings.append(time.monotonic() - start)
-    assert min(timings) < 0.8, timings
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = time.process_time()
+    start = time.monotonic()
+    process(data)
+    elapsed = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    child = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    assert child + time.process_time() - own < 0.5
+    assert elapsed < 5
 
 
 # Names, warnings --------------------------------------------------------------------------------
@@ -677,15 +682,17 @@ def test_the_display_name_is_at_most_100_characters() -> None:
 
 
 def test_the_display_name_is_safe_in_a_header() -> None:
-    cleaned = clean_display_name('x"\r\n\x00\\/;:\t%\x7f.pdf')
-    assert not re.search(r'["\\/;:%\x00-\x1f\x7f]', cleaned)
+    cleaned = clean_display_name('Avis "2026";\r\nfilename=x.exe\x00:\t%0A\x7f.pdf')
+    assert cleaned == "Avis 2026 filename x.exe 0A.pdf"
+    assert not re.search(r'["\\/;:=%\x00-\x1f\x7f]', cleaned)
 
 
 def test_the_stored_name_is_random_and_never_the_family_s() -> None:
     names = {stored_name() for _ in range(50)}
     assert len(names) == 50
+    year = timezone.now().year
     for name in names:
-        assert re.fullmatch(r"documents/\d{4}/([0-9a-f]{2})/\1[0-9a-f]{30}\.pdf", name)
+        assert re.fullmatch(rf"documents/{year}/([0-9a-f]{{2}})/\1[0-9a-f]{{30}}\.pdf", name)
 
 
 def test_it_warns_when_a_document_has_fewer_pages_than_expected() -> None:

@@ -33,6 +33,7 @@ from tests.reenrollment.helpers import (
     RULES,
     error_summary,
     mails_to,
+    renew,
     slot_options,
     submit,
     tab_url,
@@ -43,30 +44,6 @@ SITE_EMAIL = "conservatoire@example.org"
 SENT = "Votre demande de réinscription est envoyée. Un accusé de réception vous a été adressé par e-mail."
 
 pytestmark = pytest.mark.usefixtures("pianists")
-
-
-def submit_service(
-    campaign: Campaign, enrolment: Enrolment, slot: Slot | None, *, waitlist: bool = False
-) -> ReenrollmentRequest:
-    """What the view does on Valider, for one course."""
-    student = enrolment.student
-    return services.reenrollment_submit(
-        campaign=campaign,
-        student=student,
-        family=student.family,
-        administrative=False,
-        choices=[
-            ChoiceInput(
-                enrolment=enrolment,
-                renew=True,
-                slot_id=slot.pk if slot else None,
-                waitlist=waitlist,
-            )
-        ],
-        comment="",
-        accept_rules=True,
-        base_url="http://testserver/",
-    )
 
 
 # J'accepte ----------------------------------------------------------------------------------
@@ -239,7 +216,7 @@ def test_changing_the_choice_frees_the_old_seat(
     ]
     assert selectors.slot_taken(piano_monday) == 0
     # The seat is really free: another family takes it.
-    submit_service(campaign, leo_piano, piano_monday)
+    renew(campaign, leo_piano, piano_monday)
     assert selectors.slot_taken(piano_monday) == 1
 
 
@@ -305,7 +282,7 @@ def test_a_slot_that_became_full_since_the_page_was_shown_is_refused_in_french(
 ) -> None:
     shown = slot_options(alice_client.get(tab_url(alice_student)), gaelle_piano)
     assert (str(piano_monday.pk), "Lundi 17:00 · DURAND Marie · 1 place restante") in shown
-    submit_service(campaign, leo_piano, piano_monday)  # bob was quicker.
+    renew(campaign, leo_piano, piano_monday)  # bob was quicker.
 
     response = submit(alice_client, alice_student, {gaelle_piano: str(piano_monday.pk)})
 
@@ -321,13 +298,13 @@ def test_a_slot_that_became_full_since_the_page_was_shown_is_refused_in_french(
 def test_the_service_refuses_a_full_slot_unless_the_family_asks_for_the_waiting_list(
     campaign: Campaign, gaelle_piano: Enrolment, leo_piano: Enrolment, piano_monday: Slot
 ) -> None:
-    submit_service(campaign, leo_piano, piano_monday)
+    renew(campaign, leo_piano, piano_monday)
 
     with pytest.raises(ReenrollmentError, match="vient d'être complet"):
-        submit_service(campaign, gaelle_piano, piano_monday)
+        renew(campaign, gaelle_piano, piano_monday)
 
     assert not ReenrollmentRequest.objects.filter(student=gaelle_piano.student).exists()
-    submit_service(campaign, gaelle_piano, piano_monday, waitlist=True)
+    renew(campaign, gaelle_piano, piano_monday, waitlist=True)
     assert Choice.objects.get(enrolment=gaelle_piano).state == Choice.State.WAITING
 
 
@@ -373,7 +350,7 @@ def test_the_service_refuses_a_slot_not_offered_for_the_course(
     gaelle_piano: Enrolment,
 ) -> None:
     with pytest.raises(ReenrollmentError, match="Ce créneau n'est pas proposé pour ce cours."):
-        submit_service(campaign, gaelle_piano, forged_slots[forgery])
+        renew(campaign, gaelle_piano, forged_slots[forgery])
 
     assert not ReenrollmentRequest.objects.exists()
     assert not Choice.objects.exists()
@@ -613,12 +590,11 @@ def test_a_refused_submission_sends_no_email(
     campaign: Campaign,
     django_capture_on_commit_callbacks: Callable,
 ) -> None:
-    submit_service(campaign, leo_piano, piano_monday)
+    renew(campaign, leo_piano, piano_monday)
     mail.outbox.clear()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(ReenrollmentError):
-            submit_service(campaign, gaelle_piano, piano_monday)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ReenrollmentError):
+        renew(campaign, gaelle_piano, piano_monday)
 
     assert mail.outbox == []
 
@@ -632,7 +608,7 @@ def test_the_acknowledgment_says_when_the_family_is_on_the_waiting_list(
     campaign: Campaign,
     django_capture_on_commit_callbacks: Callable,
 ) -> None:
-    submit_service(campaign, leo_piano, piano_monday)
+    renew(campaign, leo_piano, piano_monday)
 
     with django_capture_on_commit_callbacks(execute=True):
         submit(alice_client, alice_student, {gaelle_piano: f"wait:{piano_monday.pk}"})

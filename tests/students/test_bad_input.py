@@ -33,7 +33,8 @@ def stored(student: Student) -> dict[str, Any]:
 
 @pytest.mark.parametrize("value", GARBAGE)
 @pytest.mark.parametrize(
-    "field", [name for name in StudentForm.Meta.fields if name != "utiliser_coordonnees_responsable"]
+    "field",
+    [name for name in StudentForm.Meta.fields if name != "utiliser_coordonnees_responsable"],
 )
 def test_garbage_in_any_field_never_breaks_the_page(
     alice_client: Client, alice_student: Student, field: str, value: str
