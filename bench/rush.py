@@ -384,6 +384,7 @@ class Outcome:
     started: float
     ended: float
     detail: str = ""
+    offers_waitlist: bool = False  # A "complet" page: can the family now pick the waiting list?
 
 
 ERROR_KINDS = ("5xx", "connection", "unexpected")
@@ -410,13 +411,23 @@ def submit(client: Client, barrier: threading.Barrier) -> Outcome:
     else:
         kind = "unexpected"
     detail = "" if kind in ("accepted", "full") else answer.text[:300]
-    return Outcome(client, kind, status, ended - started, started, ended, detail)
+    offers_waitlist = False
+    if kind == "full":
+        parser = TabParser()
+        parser.feed(answer.text)
+        offers_waitlist = any(
+            f"wait:{client.spec.slot_pk}" in options for options in parser.selects.values()
+        )
+    return Outcome(client, kind, status, ended - started, started, ended, detail, offers_waitlist)
 
 
 @dataclass
 class Wave:
     name: str
     outcomes: list[Outcome]
+    load: float  # 1-minute load average of the machine when the wave started
+    server_cpu: float  # CPU seconds the gunicorn workers spent during the wave
+    client_cpu: float  # CPU seconds this process (the 200 clients) spent
 
     @property
     def kinds(self) -> Counter[str]:
@@ -437,13 +448,43 @@ class Wave:
         return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
 
 
-def release_together(name: str, clients: Sequence[Client]) -> Wave:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def workers_cpu(master: int) -> float:
+    """CPU time of gunicorn's workers (the master's children), on Linux; 0 elsewhere."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                total += cpu_seconds(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def release_together(name: str, clients: Sequence[Client], server: Server) -> Wave:
     """Every client POSTs its form once, all released at the same instant."""
     barrier = threading.Barrier(len(clients))
+    load = os.getloadavg()[0]
+    server_before = workers_cpu(server.process.pid)
+    client_before = time.process_time()
     with ThreadPoolExecutor(max_workers=len(clients)) as pool:
         futures = [pool.submit(submit, client, barrier) for client in clients]
         outcomes = [future.result(timeout=REQUEST_TIMEOUT + 90) for future in futures]
-    return Wave(name, outcomes)
+    return Wave(
+        name,
+        outcomes,
+        load=load,
+        server_cpu=workers_cpu(server.process.pid) - server_before,
+        client_cpu=time.process_time() - client_before,
+    )
 
 
 # Checks -----------------------------------------------------------------------------------
@@ -538,9 +579,10 @@ def run_scenario(
             f"   {len(clients)} families logged in and on their tab in {login_seconds:.1f} s",
             flush=True,
         )
-        rush = release_together("rush", clients)
+        rush = release_together("rush", clients, server)
         after_rush = count_seats(slot_pks)
-        clicks = release_together("double click", double_click_sample(clients, args.double_clicks))
+        sample = double_click_sample(clients, args.double_clicks)
+        clicks = release_together("double click", sample, server)
     finally:
         stop_server(server)
     seats = count_seats(slot_pks)
@@ -606,6 +648,8 @@ def report(result: ScenarioResult) -> None:
                 f"{wave.latency(0.50):.2f}",
                 f"{wave.latency(0.95):.2f}",
                 f"{max(o.latency for o in wave.outcomes):.2f}",
+                f"{wave.server_cpu * 1000 / len(wave.outcomes):.0f}",
+                f"{wave.load:.1f}",
             ]
         )
     print(
@@ -621,6 +665,8 @@ def report(result: ScenarioResult) -> None:
                 "p50 s",
                 "p95 s",
                 "max s",
+                "worker CPU ms/POST",
+                "load",
             ],
         )
     )
@@ -643,7 +689,17 @@ def report(result: ScenarioResult) -> None:
         f'{rush.kinds["full"]} refused ("complet"); requests in the database: '
         f"{dict(result.requests_by_status)}"
     )
+    full = [o for o in rush.outcomes if o.kind == "full"]
+    if full:
+        offering = sum(o.offers_waitlist for o in full)
+        print(
+            f'"complet" pages that offer the waiting list for the full slot: {offering}/{len(full)}'
+        )
     print(f"Login + tab of {result.families} families beforehand: {result.login_seconds:.1f} s")
+    print(
+        f"CPU during the rush: gunicorn workers {rush.server_cpu:.1f} s, "
+        f"the {len(rush.outcomes)} clients {rush.client_cpu:.1f} s, in {rush.duration:.1f} s"
+    )
     for wave in result.waves:
         for outcome in [o for o in wave.outcomes if o.kind in ERROR_KINDS][:5]:
             print(

@@ -156,6 +156,12 @@ class Slot(models.Model):
     start_time = models.TimeField(_("heure de début"))
     duration = models.PositiveSmallIntegerField(_("durée (minutes)"))
     capacity = models.PositiveSmallIntegerField(_("places"), default=1)
+    parent_meetings = models.CharField(
+        _("rendez-vous parents-professeurs"),
+        max_length=300,
+        blank=True,
+        help_text=_("Dates annoncées aux familles quand la réinscription est validée."),
+    )
 
     SITE_LOOKUP = "course__site"
 

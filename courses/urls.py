@@ -16,7 +16,8 @@ urlpatterns = [
     ),
     path("eleves/<int:pk>/repertoire/", views.repertoire_tab, name="repertoire"),
     path("eleves/<int:pk>/calendrier/renouveler/", views.calendar_renew, name="calendar_renew"),
-    path("calendrier/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    # The token is URL-safe base64: anything else (a NUL byte breaks PostgreSQL) is 404 here.
+    path("calendrier/<slug:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("famille/emploi-du-temps/", views.family_timetable, name="timetable"),
     # Teacher side ("Accès enseignant").
     path("enseignant/", views.teacher_week, name="teacher_week"),

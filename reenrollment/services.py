@@ -252,7 +252,8 @@ def _offer_free_seats(slot_id: int, *, base_url: str) -> int:
     if free <= 0:
         return 0
     waiting = (
-        Choice.objects.select_for_update()
+        # of=("self",): PostgreSQL cannot lock the nullable side of an outer join (account).
+        Choice.objects.select_for_update(of=("self",))
         .filter(slot=slot, state=Choice.State.WAITING)
         .select_related("request__family__account", "request__student", "course")
         .order_by("queued_at", "pk")[:free]
@@ -428,7 +429,7 @@ def document_review(
         raise ReenrollmentError(_("Indiquez le motif du refus : la famille le verra."))
     with transaction.atomic():
         document = (
-            Document.objects.select_for_update()
+            Document.objects.select_for_update(of=("self",))
             .select_related("family__site", "family__account", "document_type__campaign", "student")
             .get(pk=document.pk)
         )
@@ -462,7 +463,7 @@ def request_validate(
     """Next year's enrolments are created in the chosen slots; the family gets its times."""
     with transaction.atomic():
         request = (
-            ReenrollmentRequest.objects.select_for_update()
+            ReenrollmentRequest.objects.select_for_update(of=("self",))
             .select_related("student", "family__site", "family__account", "campaign")
             .get(pk=request.pk)
         )
@@ -523,7 +524,7 @@ def request_refuse(
         raise ReenrollmentError(_("Indiquez le motif du refus : la famille le verra."))
     with transaction.atomic():
         request = (
-            ReenrollmentRequest.objects.select_for_update()
+            ReenrollmentRequest.objects.select_for_update(of=("self",))
             .select_related("student", "family__site", "family__account")
             .get(pk=request.pk)
         )

@@ -3,19 +3,21 @@ never a server error."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.test import Client
 
 from courses.models import Absence, Enrolment, Evaluation, RepertoireEntry, Slot
 from extranet.models import SchoolYear
-from tests.courses.helpers import past_lesson
-from tests.factories import SlotFactory
+from tests.courses.helpers import coming_lesson, past_lesson
 
 HUGE = "99999999999999999999"
-GARBAGE_DATES = ["hier", "2026-02-30", "2026-13-01", "31/12/2026", "", "\x00", "2026-W01"]
 
 
-@pytest.mark.parametrize("date", GARBAGE_DATES[:4] + ["9999-12-31", "0001-01-01"])
+@pytest.mark.parametrize(
+    "date", ["hier", "2026-02-30", "2026-13-01", "31/12/2026", "\x00", "9999-12-31", "0001-01-01"]
+)
 def test_the_roll_refuses_a_garbage_date_with_404(
     durand_client: Client, slot: Slot, alice_enrolment: Enrolment, date: str
 ) -> None:
@@ -28,18 +30,16 @@ def test_the_roll_refuses_a_garbage_date_with_404(
 def test_the_roll_refuses_a_date_that_is_not_a_lesson_of_the_slot(
     durand_client: Client, slot: Slot, alice_enrolment: Enrolment, last_year: SchoolYear
 ) -> None:
-    lesson = past_lesson(slot)
     url = f"/enseignant/creneaux/{slot.pk}/"
-    for day in [lesson.replace(day=1) if lesson.day != 1 else lesson.replace(day=2)]:
-        if not slot.is_lesson_date(day):
-            assert durand_client.get(url, {"date": day.isoformat()}).status_code == 404
-    last_years = lesson.replace(year=lesson.year - 1)
+    other_day = past_lesson(slot) - datetime.timedelta(days=1)
+    last_years = past_lesson(slot) - datetime.timedelta(weeks=52)
+    assert slot.school_year.start_date > last_years
 
-    response = durand_client.post(
-        url, {"date": last_years.isoformat(), f"status_{alice_enrolment.pk}": "absent"}
-    )
+    for day in (other_day, last_years):
+        data = {"date": day.isoformat(), f"status_{alice_enrolment.pk}": "absent"}
+        assert durand_client.get(url, {"date": day.isoformat()}).status_code == 404
+        assert durand_client.post(url, data).status_code == 404
 
-    assert response.status_code == 404
     assert not Absence.objects.exists()
 
 
@@ -172,22 +172,13 @@ def test_removing_an_unknown_piece_is_not_found(
         {},
         {"date": "NEXT", "reason": "maladie", "comment": "x" * 5000},
         {"date": "NEXT", "reason": "maladie", "comment": "a\x00b"},
-        {"date": "NEXT", "reason": ["maladie", "autre"]},
     ],
 )
 def test_the_absence_form_refuses_bad_values(
     alice_client: Client, alice_enrolment: Enrolment, data: dict
 ) -> None:
-    from tests.courses.helpers import coming_lesson
-
     if data.get("date") == "NEXT":
         data = {**data, "date": coming_lesson(alice_enrolment.slot).isoformat()}
-    if isinstance(data.get("reason"), list):
-        response = alice_client.post(
-            f"/eleves/{alice_enrolment.student_id}/cours/{alice_enrolment.pk}/", data
-        )
-        assert response.status_code in (200, 302)
-        return
 
     response = alice_client.post(
         f"/eleves/{alice_enrolment.student_id}/cours/{alice_enrolment.pk}/", data
@@ -231,11 +222,3 @@ def test_the_search_box_takes_any_text(
         response = alice_client.get(f"/eleves/{alice_enrolment.student_id}/{tab}/", {"q": query})
         assert response.status_code == 200
         assert "<script>" not in response.content.decode().split("</header>")[1]
-
-
-def test_a_slot_without_lesson_dates_does_not_break_the_roll(
-    durand_client: Client, durand, clarinet, current_year: SchoolYear
-) -> None:
-    SlotFactory(course=clarinet, teacher=durand, school_year=current_year)
-
-    assert durand_client.get("/enseignant/").status_code == 200
