@@ -42,7 +42,9 @@ class ContactFieldsMixin(forms.BaseForm):
     def mark_required(self) -> None:
         """Required fields are highlighted (yellow) and announced to screen readers."""
         for field in self.fields.values():
-            if field.required:
+            # aria-required is not allowed on a radio button (ARIA 1.2): the fieldset's legend
+            # carries the asterisk and the native "required" stays.
+            if field.required and not isinstance(field.widget, forms.RadioSelect):
                 field.widget.attrs["aria-required"] = "true"
                 field.error_messages["required"] = _("Ce champ est obligatoire.")
 

@@ -1,3 +1,5 @@
+"""The front door: Accès usager, Accès enseignant, Pré-inscription, and the sites."""
+
 import pytest
 from django.test import Client
 

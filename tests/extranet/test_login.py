@@ -1,3 +1,5 @@
+"""Connexion: a login is (site, identifiant, password); each account lands on its own home."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +21,7 @@ DORA_PASSWORD = "Boulogne-2026-autre"
 
 def log_in(client: Client, site: Site, username: str, password: str, **extra: str) -> HttpResponse:
     return client.post(
-        "/connexion/" + extra.pop("query", ""),
-        {"site": site.pk, "username": username, "password": password, **extra},
+        "/connexion/", {"site": site.pk, "username": username, "password": password, **extra}
     )
 
 

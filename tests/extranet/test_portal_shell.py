@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.test import Client
 
@@ -77,7 +79,7 @@ def test_the_header_names_the_site_of_the_account(alice_client: Client) -> None:
     assert text(find(page(response), "title")) == "Famille · Moissy-Cramayel · Tutti"
 
 
-def test_a_teacher_sees_no_family_tab(client_for, teacher: User) -> None:
+def test_a_teacher_sees_no_family_tab(client_for: Callable[[User], Client], teacher: User) -> None:
     response = client_for(teacher).get("/accessibilite/")
 
     tabs = find(page(response), "nav", class_="tabs")

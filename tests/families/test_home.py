@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.test import Client
 
-from extranet.models import Site
+from extranet.models import Site, User
 from families.models import Family
 from students.models import Student
 from tests.factories import FamilyFactory, StudentFactory
@@ -18,7 +20,7 @@ def test_it_greets_the_responsible_by_civility_name_and_first_name(alice_client:
     assert text(find(page(response), "h1")) == "Bonjour Madame TEST FAMILLE"
 
 
-def test_it_writes_the_name_in_capitals(client_for, moissy: Site) -> None:
+def test_it_writes_the_name_in_capitals(client_for: Callable[[User], Client], moissy: Site) -> None:
     family = FamilyFactory(site=moissy, civilite="Monsieur", nom="Durand", prenom="Jean")
 
     response = client_for(family.account).get("/famille/accueil/")
@@ -41,7 +43,9 @@ def test_it_has_one_button_per_child_to_its_identity(
     assert "MARTIN Léo" not in text(page(response))
 
 
-def test_a_family_without_children_has_no_buttons(client_for, moissy: Site) -> None:
+def test_a_family_without_children_has_no_buttons(
+    client_for: Callable[[User], Client], moissy: Site
+) -> None:
     family = FamilyFactory(site=moissy)
 
     response = client_for(family.account).get("/famille/accueil/")

@@ -14,17 +14,8 @@ from django.test import Client
 from extranet.models import SchoolYear, Site, User
 from families.models import Family
 from students.models import SchoolLevel, Student
-from tests.factories import SchoolYearFactory, StudentFactory
-from tests.html import (
-    attr,
-    error_of,
-    find,
-    find_all,
-    label_of,
-    messages_of,
-    page,
-    text,
-)
+from tests.factories import FamilyFactory, SchoolYearFactory, StudentFactory
+from tests.html import attr, error_of, find, find_all, label_of, messages_of, page, text
 from tests.pages import STUDENT_TABS, student_form_data
 
 MANUAL_LABELS = {
@@ -117,8 +108,6 @@ def test_the_students_tab_opens_the_first_child(
 def test_a_family_without_children_is_told_so(
     client_for: Callable[[User], Client], moissy: Site
 ) -> None:
-    from tests.factories import FamilyFactory
-
     family = FamilyFactory(site=moissy)
 
     response = client_for(family.account).get("/eleves/")
