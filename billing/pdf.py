@@ -23,7 +23,6 @@ from xml.sax.saxutils import escape
 import reportlab
 from django.utils import translation
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -172,8 +171,6 @@ def _fonts() -> _Fonts:
 class _Styles:
     body: ParagraphStyle
     small: ParagraphStyle
-    muted: ParagraphStyle
-    right: ParagraphStyle
     sender: ParagraphStyle
     recipient: ParagraphStyle
     title: ParagraphStyle
@@ -188,8 +185,6 @@ def _styles(fonts: _Fonts) -> _Styles:
     return _Styles(
         body=body,
         small=small,
-        muted=ParagraphStyle("muted", parent=small, textColor=MUTED),
-        right=ParagraphStyle("right", parent=body, alignment=TA_RIGHT),
         sender=ParagraphStyle("sender", parent=body, fontSize=9, leading=11.5),
         recipient=ParagraphStyle("recipient", parent=body, fontSize=10.5, leading=13.5),
         title=ParagraphStyle(
@@ -236,7 +231,7 @@ class _AtBottom(Flowable):
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         self._heights = [p.wrap(availWidth, availHeight)[1] for p in self._paragraphs]
-        needed = sum(self._heights) + 2 * mm * (len(self._heights) - 1)
+        needed = sum(self._heights) + 2 * mm * max(len(self._heights) - 1, 0)
         self.width = availWidth
         # Taking all the room left keeps the block at the bottom; when it does not fit, the
         # frame moves it whole to the next page.
@@ -265,11 +260,10 @@ class _NumberedCanvas(Canvas):
 
     def save(self) -> None:
         count = len(self._pages)
-        fonts = _fonts()
         for state in self._pages:
             self.__dict__.update(state)
             if count > 1:
-                self.setFont(fonts.regular, 8)
+                self.setFont(self._initialFontName, 8)
                 self.setFillColor(MUTED)
                 self.drawRightString(
                     PAGE_WIDTH - MARGIN, 12 * mm, f"Page {self._pageNumber} / {count}"
@@ -301,7 +295,9 @@ class _Document:
         return "<br/>".join(self.text(line.strip()) for line in value.splitlines() if line.strip())
 
     def money(self, amount: Decimal) -> str:
-        return self.text(euros(amount))
+        """euros(amount), drawable in the font; it holds nothing to escape for a Paragraph."""
+        text = euros(amount)
+        return text if self.fonts.narrow_nbsp else text.replace(NARROW_NBSP, NBSP)
 
     def para(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
         return Paragraph(markup, style or self.styles.body)
@@ -333,14 +329,17 @@ class _Document:
         return [self.para(markup, self.styles.recipient)]
 
     def key_values(self, rows: Sequence[tuple[str, str]], *, key_width: float) -> Table:
+        """Labels on the left, values (Paragraph markup) on the right; empty values left out."""
         table = Table(
-            [[self.para(key, self.styles.muted), self.para(value)] for key, value in rows if value],
+            [[key, self.para(value)] for key, value in rows if value],
             colWidths=[key_width, None],
             hAlign="LEFT",
         )
         table.setStyle(
             TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), self.fonts.regular, 8, 12.5),
+                    ("TEXTCOLOR", (0, 0), (0, -1), MUTED),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("TOPPADDING", (0, 0), (-1, -1), 1),
@@ -387,14 +386,17 @@ class _Document:
         return table
 
     def summary(self, rows: Sequence[tuple[str, str]]) -> Table:
-        """Amounts on the right of the page, the last one (what is left to pay) stressed."""
-        cells = [[self.para(label), self.para(amount, self.styles.right)] for label, amount in rows]
-        label, amount = rows[-1]
-        cells[-1] = [self.para(f"<b>{label}</b>"), self.para(f"<b>{amount}</b>", self.styles.right)]
-        table = Table(cells, colWidths=[62 * mm, 32 * mm], hAlign="RIGHT")
+        """Amounts on the right of the page, the last one (what is left to pay) stressed.
+
+        Plain strings, drawn as they are: the labels are ours and the amounts come from money().
+        """
+        table = Table([list(row) for row in rows], colWidths=[62 * mm, 32 * mm], hAlign="RIGHT")
         table.setStyle(
             TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), self.fonts.regular, 9.5, 12.5),
+                    ("FONT", (0, -1), (-1, -1), self.fonts.bold, 9.5, 12.5),
+                    ("ALIGN", (1, 0), (1, -1), "RIGHT"),
                     ("BACKGROUND", (0, -1), (-1, -1), LIGHT),
                     ("LINEABOVE", (0, -1), (-1, -1), 1, ACCENT),
                     ("TOPPADDING", (0, 0), (-1, -1), 2),
@@ -447,8 +449,11 @@ class _Document:
             bottomMargin=MARGIN,
             title=title,
             author=self.site.institution or self.site.name,
+            subject=title,
             creator="Tutti",
             lang="fr-FR",
+            # Otherwise every page also refers to Helvetica, which is never embedded.
+            initialFontName=self.fonts.regular,
         )
         frame_height = PAGE_HEIGHT - FIRST_FRAME_TOP - MARGIN
         doc.addPageTemplates(
@@ -517,7 +522,7 @@ class _Document:
             if line.student is not None:
                 pupil = self.text(line.student)
                 markup += f'<br/><font size="8" color="#555555">Élève : {pupil}</font>'
-            rows.append([self.para(markup), euros(line.amount)])
+            rows.append([self.para(markup), self.money(line.amount)])
         total_label = "Total de l'avoir" if original is not None else "Total"
         story.append(
             self.grid(
@@ -525,7 +530,7 @@ class _Document:
                 rows,
                 [CONTENT_WIDTH - 35 * mm, 35 * mm],
                 right_columns=[1],
-                total=[total_label, euros(invoice.total)],
+                total=[total_label, self.money(invoice.total)],
             )
         )
 
@@ -539,7 +544,7 @@ class _Document:
                             _date(payment.date),
                             self.para(self.text(payment.get_mode_display())),
                             self.para(self.text(payment.receipt_number)),
-                            euros(payment.amount),
+                            self.money(payment.amount),
                         ]
                         for payment in payments
                     ],
@@ -559,7 +564,7 @@ class _Document:
                 self.para("Échéancier", styles.heading),
                 self.grid(
                     ["Échéance", "Montant"],
-                    [[_date(i.due_date), euros(i.amount)] for i in instalments],
+                    [[_date(i.due_date), self.money(i.amount)] for i in instalments],
                     [30 * mm, 30 * mm],
                     right_columns=[1],
                     align="LEFT",
@@ -573,6 +578,7 @@ class _Document:
         side_by_side.setStyle(
             TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), self.fonts.regular),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("ALIGN", (1, 0), (1, 0), "RIGHT"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -646,7 +652,7 @@ class _Document:
                 f"<b>Pour acquit</b>, le {_date(payment.date)}.<br/>"
                 f"{self.text(self.site.institution or self.site.name)}",
             ),
-            Spacer(0, 6 * mm),
-            _AtBottom(self.legal_details()),
         ]
+        if details := self.legal_details():
+            story += [Spacer(0, 6 * mm), _AtBottom(details)]
         return self.render(story, title=f"Reçu n° {payment.receipt_number}", invoice=invoice)

@@ -562,6 +562,8 @@ def notification_handle(fields: Mapping[str, str], *, base_url: str) -> str:
         return "bad signature"
     if (
         raw.get("vads_site_id") != shop.site_id
+        # A TEST payment moves no money: it never pays an order asked in PRODUCTION.
+        or raw.get("vads_ctx_mode") != tx.mode
         or raw.get("vads_trans_id") != tx.trans_id
         or raw.get("vads_amount") != str(tx.amount_cents)
         or raw.get("vads_currency") != "978"

@@ -312,3 +312,91 @@ class ChoiceFactory(factory.django.DjangoModelFactory):
     queued_at = factory.LazyAttribute(
         lambda o: timezone.now() if o.state == Choice.State.WAITING else None
     )
+
+
+# Billing ---------------------------------------------------------------------------------
+# Models named by "app.Model" so that this section needs no import of its own.
+
+
+class BillingSettingsFactory(factory.django.DjangoModelFactory):
+    """A site's billing settings, with no PayZen account: the built-in test gateway."""
+
+    class Meta:
+        model = "billing.BillingSettings"
+        django_get_or_create = ("site",)
+
+    site = factory.SubFactory(SiteFactory)
+    legal_name = "Communauté d'agglomération Grand Paris Sud"
+    territory_postal_codes = "77550 77127"
+
+
+class TariffGridFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "billing.TariffGrid"
+
+    site = factory.SubFactory(SiteFactory)
+    school_year = factory.SubFactory(SchoolYearFactory)
+
+
+class TariffLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "billing.TariffLine"
+
+    grid = factory.SubFactory(TariffGridFactory)
+    kind = "instrument_fm"
+    residence = "inside"
+    qf_min = 0
+    amount = Decimal("150.00")
+
+
+class FamilyBillingProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "billing.FamilyBillingProfile"
+
+    family = factory.SubFactory(FamilyFactory)
+    quotient_familial = 800
+    residence = "inside"
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An issued invoice of 300 €, payable online for 60 days (no lines unless given)."""
+
+    class Meta:
+        model = "billing.Invoice"
+
+    family = factory.SubFactory(FamilyFactory)
+    site = factory.SelfAttribute("family.site")
+    school_year = factory.SubFactory(SchoolYearFactory)
+    kind = "cotisation"
+    number = factory.Sequence(lambda n: f"FACT-{n:06d}")
+    label = "Premier appel de cotisation"
+    issued_at = factory.LazyFunction(timezone.localdate)
+    due_date = factory.LazyAttribute(lambda o: o.issued_at + datetime.timedelta(days=30))
+    online_until = factory.LazyAttribute(lambda o: o.issued_at + datetime.timedelta(days=60))
+    total = Decimal("300.00")
+    billing_name = factory.LazyAttribute(lambda o: o.family.display_name)
+    billing_address = "1 rue de la Mare l'Evêque\n77550 MOISSY CRAMAYEL"
+
+
+class InvoiceLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "billing.InvoiceLine"
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    label = "Instrument et formation musicale"
+    amount = factory.SelfAttribute("invoice.total")
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A cheque of 100 € against an invoice."""
+
+    class Meta:
+        model = "billing.Payment"
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    site = factory.SelfAttribute("invoice.site")
+    family = factory.SelfAttribute("invoice.family")
+    date = factory.LazyFunction(timezone.localdate)
+    mode = "cheque"
+    receipt_number = factory.Sequence(lambda n: f"RECU-{n:06d}")
+    amount = Decimal("100.00")

@@ -8,19 +8,27 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
 from extranet.models import SchoolYear, Site
 from families.models import Family
 from students.models import Student
-from tests.factories import FamilyFactory, SchoolYearFactory, SiteFactory, StudentFactory
+from tests.factories import (
+    PASSWORD,
+    FamilyFactory,
+    SchoolYearFactory,
+    SiteFactory,
+    StudentFactory,
+)
 
 # Playwright's sync API keeps an asyncio loop running in the test thread; Django would then
 # refuse the ORM calls the tests make (factories, refresh_from_db) in that same thread.
@@ -98,6 +106,50 @@ def assert_visible_focus(page: Page, background: str) -> None:
 def check_page(page: Page) -> None:
     """Both checks every journey runs on every page it reaches, once its stylesheet applies."""
     page.wait_for_load_state("load")
+    if os.environ.get("JOURNEY_DEBUG"):
+        import itertools, json
+        global _SHOT
+        try:
+            _SHOT
+        except NameError:
+            _SHOT = itertools.count()
+        n = next(_SHOT)
+        Path("/tmp/shots").mkdir(exist_ok=True)
+        page.screenshot(path=f"/tmp/shots/{os.environ['JOURNEY_DEBUG']}-{n:02d}.png", full_page=True)
+        report = page.evaluate("""() => {
+          const out = [];
+          for (const el of document.querySelectorAll('body *')) {
+            const r = el.getBoundingClientRect();
+            if (r.width && (r.right > window.innerWidth + 0.5 || r.left < -0.5) && !el.closest('.visually-hidden, .skip-link, thead')) out.push(['outside', el.tagName, el.className, Math.round(r.left), Math.round(r.right), (el.textContent||'').trim().slice(0,40)]);
+            const cs = getComputedStyle(el);
+            if (el.scrollWidth > el.clientWidth + 1 && ['auto','scroll','hidden'].includes(cs.overflowX) && !el.closest('.visually-hidden, thead')) out.push(['inner-scroll', el.tagName, el.className, el.scrollWidth, el.clientWidth]);
+          }
+          return out;
+        }""")
+        print("\nSHOT", n, page.url, json.dumps(report[:15], ensure_ascii=False))
+        cells = page.evaluate("""() => {
+  const bad = [];
+  for (const td of document.querySelectorAll("table.stack td")) {
+    if (getComputedStyle(td).display !== "grid") continue;
+    const lefts = [];
+    for (const node of td.childNodes) {
+      let rect;
+      if (node.nodeType === Node.TEXT_NODE) {
+        if (!node.textContent.trim()) continue;
+        const range = document.createRange(); range.selectNodeContents(node); rect = range.getBoundingClientRect();
+      } else if (node.nodeType === Node.ELEMENT_NODE) {
+        const position = getComputedStyle(node).position;
+        if (position === "absolute" || position === "fixed") continue;
+        rect = node.getBoundingClientRect();
+        if (!rect.width && !rect.height) continue;
+      } else continue;
+      lefts.push(Math.round(rect.left));
+    }
+    if (lefts.length > 1 && Math.min(...lefts) < Math.max(...lefts) - 1) bad.push(td.dataset.label + ": " + JSON.stringify(lefts) + td.textContent.trim().replace(/\\s+/g, " ").slice(0, 50));
+  }
+  return bad;
+}""")
+        print("CELLS", n, json.dumps(cells, ensure_ascii=False))
     assert_no_horizontal_scroll(page)
     assert_accessible(page)
 
@@ -178,3 +230,51 @@ def family_page(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
     return page
+
+
+# Journeys of several people: each one in a browser of their own, logging in by the form. -----
+
+
+@pytest.fixture
+def new_context(
+    browser: Browser, live_server: LiveServer
+) -> Iterator[Callable[[], BrowserContext]]:
+    """Make another person's browser (the teacher, the secretariat): a fresh phone profile."""
+    made: list[BrowserContext] = []
+
+    def make() -> BrowserContext:
+        browser_context = browser.new_context(
+            base_url=live_server.url, viewport=PHONE, locale="fr-FR", timezone_id="Europe/Paris"
+        )
+        browser_context.set_default_timeout(TIMEOUT_MS)
+        made.append(browser_context)
+        return browser_context
+
+    yield make
+    for browser_context in made:
+        browser_context.close()
+
+
+def log_in(page: Page, username: str, *, access: str = "usager", next_url: str = "") -> None:
+    """Connexion through the form: site Moissy-Cramayel, identifiant, the factories' password."""
+    query = {"acces": access, **({"next": next_url} if next_url else {})}
+    page.goto(f"/connexion/?{urlencode(query)}")
+    check_page(page)
+    page.get_by_label("Site").select_option(label="Moissy-Cramayel")
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+@pytest.fixture
+def private_media(settings: SettingsWrapper, tmp_path: Path) -> Path:
+    """Uploaded documents go to a folder of this test (the live server shares the settings)."""
+    location = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location), "base_url": None},
+        },
+    }
+    return location

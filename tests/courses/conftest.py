@@ -2,7 +2,8 @@
 Marie DURAND (who logs in to the "Accès enseignant"), with alice's daughter enrolled.
 
 The slot meets on yesterday's weekday, so that the current school year has both a past lesson
-(yesterday) and a coming one (in six days) whatever the day the suite runs.
+(yesterday) and a coming one (in six days) on any day the suite runs, except the first day of a
+school year (no past lesson yet) and its last week (no coming one).
 """
 
 from __future__ import annotations

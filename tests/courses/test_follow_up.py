@@ -203,12 +203,12 @@ def test_each_appraisal_is_shown_in_full_in_a_details(
 def test_it_lists_the_newest_evaluation_first(
     alice_client: Client, alice_enrolment: Enrolment
 ) -> None:
-    today = datetime.date(2026, 11, 20)
+    last = datetime.date(2026, 11, 20)
     for days, kind in [(30, "Audition"), (0, "Examen"), (10, "Contrôle")]:
         EvaluationFactory(
             enrolment=alice_enrolment,
             type_evaluation=kind,
-            date=today - datetime.timedelta(days=days),
+            date=last - datetime.timedelta(days=days),
         )
 
     response = alice_client.get(url(alice_enrolment))

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from courses import services
 from courses.models import Absence, Course, Enrolment, Evaluation, Teacher
 from extranet.models import SchoolYear
 from students.models import Student
@@ -175,5 +176,56 @@ def test_a_forged_post_to_a_past_follow_up_is_refused(
     )
 
     assert response.status_code == 404
+    assert not Absence.objects.exists()
+    assert not Evaluation.objects.exists()
+
+
+def test_the_services_refuse_to_change_a_past_year(
+    last_years_clarinet: Enrolment, current_year: SchoolYear, durand: Teacher
+) -> None:
+    day = last_years_clarinet.slot.lesson_dates()[-1]
+    message = "Les années précédentes ne peuvent plus être modifiées."
+
+    with pytest.raises(services.CoursesError, match=message):
+        services.absence_declare(
+            enrolment=last_years_clarinet,
+            school_year=current_year,
+            date=day,
+            reason="maladie",
+            comment="",
+        )
+    with pytest.raises(services.CoursesError, match=message):
+        services.enrolment_results_update(
+            enrolment=last_years_clarinet, school_year=current_year, data={"mention": "Passable"}
+        )
+    with pytest.raises(services.CoursesError, match=message):
+        services.repertoire_add(
+            teacher=durand,
+            enrolment=last_years_clarinet,
+            school_year=current_year,
+            data={"composer": "Weber", "title": "Concertino", "status": "en_cours"},
+        )
+    with pytest.raises(services.CoursesError, match=message):
+        services.evaluations_record(
+            teacher=durand,
+            school_year=current_year,
+            type_evaluation="Contrôle",
+            date=day,
+            type_critere="",
+            note_sur=Decimal("5"),
+            rows=[
+                services.EvaluationRow(
+                    enrolment=last_years_clarinet,
+                    note=Decimal("4"),
+                    lettre="",
+                    mention="",
+                    appreciation="",
+                    absent=False,
+                )
+            ],
+        )
+
+    last_years_clarinet.refresh_from_db()
+    assert last_years_clarinet.mention == "Bien"
     assert not Absence.objects.exists()
     assert not Evaluation.objects.exists()

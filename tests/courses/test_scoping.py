@@ -136,7 +136,7 @@ def test_a_teacher_cannot_post_to_a_past_years_slot(
     assert last_years_slot.moyenne is None
 
 
-def test_a_teachers_pupil_of_another_slot_cannot_be_evaluated_through_a_slot(
+def test_the_class_evaluations_ignore_a_pupil_of_another_slot(
     durand_client: Client, slot: Slot, alice_enrolment: Enrolment, petit
 ) -> None:
     """The rows of the class form are its roster: another slot's pupil is ignored."""

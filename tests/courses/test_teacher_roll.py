@@ -14,7 +14,7 @@ from courses.models import Absence, Enrolment, Slot, Teacher, Weekday
 from extranet.models import SchoolYear, Site
 from families.models import Family
 from students.models import Student
-from tests.courses.helpers import coming_lesson, past_lesson
+from tests.courses.helpers import coming_lesson, past_lesson, rows, table_with
 from tests.factories import (
     AbsenceFactory,
     CourseFactory,
@@ -415,3 +415,54 @@ def test_no_email_for_a_family_without_address(
 
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+def test_the_family_sees_the_recorded_absence_on_its_suivi(
+    durand_client: Client,
+    alice_client: Client,
+    slot: Slot,
+    alice_enrolment: Enrolment,
+    django_capture_on_commit_callbacks,
+) -> None:
+    day = past_lesson(slot)
+    with django_capture_on_commit_callbacks(execute=True):
+        roll_call(durand_client, slot, day, {alice_enrolment: "absent"})
+
+    response = alice_client.get(f"/eleves/{alice_enrolment.student_id}/cours/{alice_enrolment.pk}/")
+
+    [row] = rows(table_with(response, "Absence notifiée"))
+    assert (row["Date de début"], row["Heure de début"], row["Justifiée"]) == (
+        day.strftime("%d/%m/%Y"),
+        "15:00",
+        "Non",
+    )
+    assert (row["Absence notifiée"], row["Type de notification"]) == ("Oui", "E-mail")
+    assert row["Date de la notification"] == timezone.localdate().strftime("%d/%m/%Y")
+
+
+def test_unticking_justified_makes_the_absence_unjustified_again(
+    durand_client: Client, slot: Slot, alice_enrolment: Enrolment
+) -> None:
+    day = past_lesson(slot)
+    roll_call(durand_client, slot, day, {alice_enrolment: "absent+justified"})
+
+    roll_call(durand_client, slot, day, {alice_enrolment: "absent"})
+
+    assert Absence.objects.get().justified is False
+
+
+def test_a_justification_the_secretariat_accepted_stays_justified(
+    durand_client: Client, slot: Slot, alice_enrolment: Enrolment
+) -> None:
+    day = past_lesson(slot)
+    AbsenceFactory(
+        enrolment=alice_enrolment,
+        date=day,
+        justified=True,
+        justification=Absence.Justification.ACCEPTED,
+    )
+
+    roll_call(durand_client, slot, day, {alice_enrolment: "absent"})
+
+    absence = Absence.objects.get()
+    assert (absence.justified, absence.justification) == (True, "accepted")

@@ -40,6 +40,11 @@ def test_famille(family_client: Client, django_assert_num_queries: Callable) -> 
 def test_facturation(family_client: Client, django_assert_num_queries: Callable) -> None:
     # 1. the session
     # 2. the account, with its site
-    with django_assert_num_queries(2):
+    # 3. the family
+    # 4. the school years, for the year selector
+    # 5. the current school year
+    # 6. the family's invoices of that year
+    # 7. the site's billing settings (online payment)
+    with django_assert_num_queries(7):
         response = family_client.get("/facturation/")
     assert response.status_code == 200

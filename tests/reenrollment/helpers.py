@@ -3,12 +3,14 @@ tab's tables as the family reads them, emails, and files as families send them."
 
 from __future__ import annotations
 
+import html
 import io
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail import EmailMessage
 from django.db import connections
 from django.http import HttpResponse
@@ -26,6 +28,7 @@ from tests.html import attr, elements, find, find_all, page, text
 
 RULES = "Je reconnais avoir lu le règlement intérieur 2026-2027 du conservatoire."
 BASE_URL = "http://testserver/"
+ALICE_EMAIL = "test@example.org"
 ACCEPT_REQUIRED = "Cochez « J'accepte » pour valider la réinscription."
 
 
@@ -135,6 +138,16 @@ def upload_error(response: HttpResponse, document_type_pk: int) -> str:
     return text(found[0]) if found else ""
 
 
+def as_read(email_text: str) -> str:
+    """An email's subject or text part as a mail client shows it.
+
+    The portal renders text emails through HTML-escaping templates, so an apostrophe arrives as
+    "&#x27;" (test_outbox has a strict xfail for it); decoding here keeps the other email tests
+    about their own subject, and makes them read right once that is fixed.
+    """
+    return html.unescape(email_text)
+
+
 def mails_to(address: str) -> list[EmailMessage]:
     return [message for message in mail.outbox if address in message.to]
 
@@ -147,6 +160,10 @@ def pdf_bytes(pages: int = 1) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def uploaded(data: bytes, name: str, content_type: str = "application/pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type)
 
 
 def jpeg_bytes(size: tuple[int, int] = (1200, 1600)) -> bytes:

@@ -31,6 +31,7 @@ from tests.html import error_of, find, messages_of, page, text
 from tests.reenrollment.helpers import (
     ACCEPT_REQUIRED,
     RULES,
+    as_read,
     error_summary,
     mails_to,
     renew,
@@ -546,8 +547,8 @@ def test_the_family_gets_an_acknowledgment_of_its_choices_and_documents(
         submit(alice_client, alice_student, {gaelle_piano: str(piano_monday.pk)})
 
     [message] = mails_to(ALICE_EMAIL)
-    assert message.subject == "Accusé de réception : réinscription de Gaëlle"
-    body = message.body
+    assert as_read(message.subject) == "Accusé de réception : réinscription de Gaëlle"
+    body = as_read(message.body)
     assert "Nous avons bien reçu la demande de réinscription de Gaëlle TEST" in body
     assert "État de la demande : Incomplète" in body
     assert "Vos choix :\n- Piano : Lundi 17:00, DURAND Marie (Place réservée)\n" in body
@@ -573,11 +574,15 @@ def test_the_conservatory_is_notified_of_the_request(
         )
 
     [message] = mails_to(SITE_EMAIL)
-    assert message.subject == "Réinscription : TEST Gaëlle"
-    assert "Demande de réinscription de TEST Gaëlle (famille TEST FAMILLE)." in message.body
-    assert "- Piano : Lundi 17:00 (Place réservée)" in message.body
-    assert "Information complémentaire : Elle voudrait aussi essayer le violon." in message.body
-    assert "Documents encore à fournir : Attestation d'assurance" in message.body
+    assert as_read(message.subject) == "Réinscription : TEST Gaëlle"
+    assert "Demande de réinscription de TEST Gaëlle (famille TEST FAMILLE)." in as_read(
+        message.body
+    )
+    assert "- Piano : Lundi 17:00 (Place réservée)" in as_read(message.body)
+    assert "Information complémentaire : Elle voudrait aussi essayer le violon." in as_read(
+        message.body
+    )
+    assert "Documents encore à fournir : Attestation d'assurance" in as_read(message.body)
     assert len(mail.outbox) == 2
 
 
@@ -614,7 +619,7 @@ def test_the_acknowledgment_says_when_the_family_is_on_the_waiting_list(
         submit(alice_client, alice_student, {gaelle_piano: f"wait:{piano_monday.pk}"})
 
     [message] = mails_to(ALICE_EMAIL)
-    assert "- Piano : Lundi 17:00, DURAND Marie (Liste d'attente)" in message.body
+    assert "- Piano : Lundi 17:00, DURAND Marie (Liste d'attente)" in as_read(message.body)
 
 
 def test_the_acknowledgment_goes_to_the_account_email_when_the_family_has_none(

@@ -59,11 +59,28 @@ def stored(student: Student) -> dict[str, Any]:
 
 
 def required_names(response: HttpResponse) -> set[str | None]:
-    return {
+    """Fields announced as required: aria-required on a field, a starred legend on a group."""
+    document = page(response)
+    announced = {
         attr(element, "name")
-        for element in find_all(page(response))
+        for element in find_all(document)
         if attr(element, "aria-required") == "true"
     }
+    # aria-required is not allowed on a radio button (ARIA 1.2): the group's legend carries the
+    # asterisk and each button the native "required".
+    for name, legend in CHOICE_GROUPS.items():
+        radios = find_all(document, "input", type="radio", name=name)
+        legends = [
+            element
+            for element in find_all(document, "legend")
+            if text(element).rstrip("*").strip() == legend
+        ]
+        assert all(attr(radio, "aria-required") is None for radio in radios)
+        if all(attr(radio, "required") is not None for radio in radios) and all(
+            "requiredField" in (attr(element, "class") or "") for element in legends
+        ):
+            announced.add(name)
+    return announced
 
 
 @pytest.fixture
@@ -170,17 +187,13 @@ def test_it_marks_the_fields_the_site_requires_by_default(
 def test_it_marks_the_fields_another_choice_of_the_site_requires(
     alice_client: Client, alice_student: Student, moissy: Site
 ) -> None:
-    moissy.required_student_fields = ["lieu_naissance", "email", "niveau_scolaire", "civilite"]
+    chosen = {"lieu_naissance", "email", "niveau_scolaire", "civilite", "autorisation_sortie"}
+    moissy.required_student_fields = sorted(chosen)
     moissy.save()
 
     response = alice_client.get(identity_url(alice_student))
 
-    assert required_names(response) == ALWAYS_REQUIRED | {
-        "lieu_naissance",
-        "email",
-        "niveau_scolaire",
-        "civilite",
-    }
+    assert required_names(response) == ALWAYS_REQUIRED | chosen
 
 
 @pytest.mark.parametrize(
