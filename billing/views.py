@@ -307,8 +307,13 @@ def test_gateway(request: HttpRequest) -> HttpResponse:
     fields: dict[str, str] = {
         k: str(v) for k, v in request.POST.items() if k.startswith("vads_") or k == "signature"
     }
-    if fields.get("vads_ctx_mode") != "TEST" or not payzen.signature_matches(
-        fields, payzen.TEST_KEY
+    # Its key is public: anybody can sign a form, so it notifies and sends back to this portal
+    # only (no request to an address of the sender's choice, no open redirect).
+    if (
+        fields.get("vads_ctx_mode") != "TEST"
+        or not payzen.signature_matches(fields, payzen.TEST_KEY)
+        or fields.get("vads_url_check") != request.build_absolute_uri(reverse("billing:ipn"))
+        or not fields.get("vads_url_return", "").startswith(request.build_absolute_uri("/"))
     ):
         return render(request, "billing/test_gateway.html", {"invalid": True}, status=400)
     outcome = request.POST.get("outcome")

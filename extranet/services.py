@@ -5,6 +5,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
+from django.db.models import Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -43,7 +44,7 @@ def send_templated_email(
     return message
 
 
-def password_link_send(*, user: User, base_url: str) -> None:
+def password_link_send(*, user: User, base_url: str, to: str | None = None) -> None:
     """Email a single-use link, valid PASSWORD_RESET_TIMEOUT, to choose a new password."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
@@ -55,7 +56,7 @@ def password_link_send(*, user: User, base_url: str) -> None:
         "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
     }
     send_templated_email(
-        to=user.email,
+        to=to or user.email,
         template="extranet/emails/password_link",
         context=context,
         language=user.language,
@@ -65,14 +66,19 @@ def password_link_send(*, user: User, base_url: str) -> None:
 def password_reset_request(*, username: str, email: str, base_url: str) -> int:
     """Send a link to every active account with this identifiant and email, on any site.
 
-    The same identifiant may exist on two sites; each email names its site. Returns how many
-    were sent, which the view never shows (the page answers the same either way).
+    The email may be the account's or the one the family keeps on its Famille tab (it may have
+    changed it there). The same identifiant may exist on two sites; each email names its site.
+    Returns how many were sent, which the view never shows (the page answers the same).
     """
-    users = User.objects.select_related("site").filter(
-        username__iexact=username.strip(), email__iexact=email.strip(), is_active=True
+    email = email.strip()
+    users = (
+        User.objects.select_related("site")
+        .filter(username__iexact=username.strip(), is_active=True)
+        .filter(Q(email__iexact=email) | Q(family__email__iexact=email))
+        .distinct()
     )
     count = 0
     for user in users:
-        password_link_send(user=user, base_url=base_url)
+        password_link_send(user=user, base_url=base_url, to=email)
         count += 1
     return count

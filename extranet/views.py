@@ -83,7 +83,12 @@ def login_locked_out(
     return render(
         request,
         "extranet/login.html",
-        {"form": form, "access": "usager", "locked_out": True, "next": ""},
+        {
+            "form": form,
+            "access": "enseignant" if request.GET.get("acces") == "enseignant" else "usager",
+            "locked_out": True,
+            "next": "",
+        },
         status=429,
     )
 

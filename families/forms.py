@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from extranet.validators import normalize_phone, normalize_postal_code
@@ -23,6 +24,17 @@ EMAIL_ERRORS = {"invalid": _("Adresse e-mail invalide, par exemple prenom.nom@ex
 
 class ContactFieldsMixin(forms.BaseForm):
     """Normalises phone numbers and postal codes, with a message next to the wrong field."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        postal_code = self.fields.get("code_postal")
+        if isinstance(postal_code, forms.CharField):
+            # "77 550" is fine: spaces go before the 5-digit check, so accept a longer input.
+            postal_code.max_length = 10
+            postal_code.validators = [
+                v for v in postal_code.validators if not isinstance(v, MaxLengthValidator)
+            ]
+            postal_code.widget.attrs["maxlength"] = "10"
 
     def _post_clean(self) -> None:
         for name in PHONE_FIELDS:

@@ -106,50 +106,6 @@ def assert_visible_focus(page: Page, background: str) -> None:
 def check_page(page: Page) -> None:
     """Both checks every journey runs on every page it reaches, once its stylesheet applies."""
     page.wait_for_load_state("load")
-    if os.environ.get("JOURNEY_DEBUG"):
-        import itertools, json
-        global _SHOT
-        try:
-            _SHOT
-        except NameError:
-            _SHOT = itertools.count()
-        n = next(_SHOT)
-        Path("/tmp/shots").mkdir(exist_ok=True)
-        page.screenshot(path=f"/tmp/shots/{os.environ['JOURNEY_DEBUG']}-{n:02d}.png", full_page=True)
-        report = page.evaluate("""() => {
-          const out = [];
-          for (const el of document.querySelectorAll('body *')) {
-            const r = el.getBoundingClientRect();
-            if (r.width && (r.right > window.innerWidth + 0.5 || r.left < -0.5) && !el.closest('.visually-hidden, .skip-link, thead')) out.push(['outside', el.tagName, el.className, Math.round(r.left), Math.round(r.right), (el.textContent||'').trim().slice(0,40)]);
-            const cs = getComputedStyle(el);
-            if (el.scrollWidth > el.clientWidth + 1 && ['auto','scroll','hidden'].includes(cs.overflowX) && !el.closest('.visually-hidden, thead')) out.push(['inner-scroll', el.tagName, el.className, el.scrollWidth, el.clientWidth]);
-          }
-          return out;
-        }""")
-        print("\nSHOT", n, page.url, json.dumps(report[:15], ensure_ascii=False))
-        cells = page.evaluate("""() => {
-  const bad = [];
-  for (const td of document.querySelectorAll("table.stack td")) {
-    if (getComputedStyle(td).display !== "grid") continue;
-    const lefts = [];
-    for (const node of td.childNodes) {
-      let rect;
-      if (node.nodeType === Node.TEXT_NODE) {
-        if (!node.textContent.trim()) continue;
-        const range = document.createRange(); range.selectNodeContents(node); rect = range.getBoundingClientRect();
-      } else if (node.nodeType === Node.ELEMENT_NODE) {
-        const position = getComputedStyle(node).position;
-        if (position === "absolute" || position === "fixed") continue;
-        rect = node.getBoundingClientRect();
-        if (!rect.width && !rect.height) continue;
-      } else continue;
-      lefts.push(Math.round(rect.left));
-    }
-    if (lefts.length > 1 && Math.min(...lefts) < Math.max(...lefts) - 1) bad.push(td.dataset.label + ": " + JSON.stringify(lefts) + td.textContent.trim().replace(/\\s+/g, " ").slice(0, 50));
-  }
-  return bad;
-}""")
-        print("CELLS", n, json.dumps(cells, ensure_ascii=False))
     assert_no_horizontal_scroll(page)
     assert_accessible(page)
 
@@ -278,3 +234,34 @@ def private_media(settings: SettingsWrapper, tmp_path: Path) -> Path:
         },
     }
     return location
+
+
+def assert_stacked_cells_aligned(page: Page) -> None:
+    """On a phone, each cell of a `table.stack` shows its column name on the left and all its
+    content on the right: nothing of a cell slips under the column name."""
+    stray = page.evaluate(
+        """() => {
+        const stray = [];
+        for (const cell of document.querySelectorAll("table.stack td")) {
+          if (getComputedStyle(cell).display !== "grid") continue;
+          const lefts = [];
+          for (const node of cell.childNodes) {
+            let box;
+            if (node.nodeType === Node.TEXT_NODE && node.textContent.trim()) {
+              const range = document.createRange();
+              range.selectNodeContents(node);
+              box = range.getBoundingClientRect();
+            } else if (node.nodeType === Node.ELEMENT_NODE
+                       && getComputedStyle(node).position !== "absolute") {
+              box = node.getBoundingClientRect();
+            }
+            if (box && (box.width || box.height)) lefts.push(box.left);
+          }
+          if (lefts.length && Math.max(...lefts) - Math.min(...lefts) > 1) {
+            stray.push(cell.dataset.label + ": " + cell.textContent.trim().replace(/\\s+/g, " "));
+          }
+        }
+        return stray;
+      }"""
+    )
+    assert not stray, f"{page.url}: cell content under the column name:\n" + "\n".join(stray)

@@ -18,7 +18,7 @@ from courses.models import Absence, AbsenceReason, Evaluation, Slot, Weekday
 from extranet.models import SchoolYear, Site
 from families.models import Family
 from students.models import Student
-from tests.browser.conftest import check_page, log_in
+from tests.browser.conftest import assert_stacked_cells_aligned, check_page, log_in
 from tests.factories import (
     CourseFactory,
     DepartmentFactory,
@@ -186,6 +186,7 @@ def test_a_parent_searches_the_courses_reads_an_appraisal_and_tells_of_an_absenc
     expect(absence_row).to_contain_text("Signalée par la famille")
     expect(absence_row).to_contain_text("Motif donné : Maladie · Justification à examiner")
     check_page(page)
+    assert_stacked_cells_aligned(page)
     absence = Absence.objects.get(enrolment=clarinet)
     assert (absence.date, absence.source, absence.family_reason) == (
         coming,
@@ -324,6 +325,7 @@ def test_the_teacher_takes_the_roll_and_evaluates_and_the_parent_sees_both(
     expect(evaluations.locator("tbody tr")).to_have_count(1)
     expect(evaluations.locator("tbody td").nth(3)).to_have_text("4,50/5,00")
     check_page(parent)
+    assert_stacked_cells_aligned(parent)
     evaluations.locator("summary").click()
     expect(evaluations.locator("details p")).to_have_text(APPRAISAL)
     check_page(parent)

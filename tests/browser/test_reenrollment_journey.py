@@ -19,7 +19,7 @@ from extranet.models import SchoolYear
 from families.models import Family
 from reenrollment.models import Choice, Document, DocumentType, ReenrollmentRequest
 from students.models import Student
-from tests.browser.conftest import check_page, log_in
+from tests.browser.conftest import assert_stacked_cells_aligned, check_page, log_in
 from tests.conftest import make_staff
 from tests.factories import (
     CampaignFactory,
@@ -135,6 +135,7 @@ def test_a_parent_reenrolls_and_the_secretariat_validates(
     expect(document_row(page, home).locator("td").nth(5)).to_have_text("A fournir")
     expect(document_row(page, insurance).locator("td").nth(5)).to_have_text("A fournir")
     check_page(page)
+    assert_stacked_cells_aligned(page)
 
     courses.get_by_label("Réinscrire Piano").check()
     slot_list = courses.get_by_label("Cours disponible en Piano")
@@ -174,6 +175,7 @@ def test_a_parent_reenrolls_and_the_secretariat_validates(
     expect(document_row(page, home).locator("td").nth(5)).to_have_text("Fourni")
     expect(document_row(page, insurance).locator("td").nth(5)).to_have_text("Fourni")
     check_page(page)
+    assert_stacked_cells_aligned(page)
 
     page.get_by_label("Information complémentaire").fill(COMMENT)
     page.get_by_label("J'accepte").check()

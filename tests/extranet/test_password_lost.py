@@ -235,3 +235,16 @@ def test_a_new_password_ends_the_other_open_sessions(
     response = elsewhere.get("/famille/accueil/")
     assert response.status_code == 302
     assert response["Location"].startswith("/connexion/")
+
+
+def test_it_also_accepts_the_email_the_family_keeps_on_its_famille_tab(
+    alice: Family, ask: Callable[[str, str], HttpResponse]
+) -> None:
+    alice.email = "nouvelle.adresse@example.org"
+    alice.save()
+
+    ask("alice", "nouvelle.adresse@example.org")
+
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["nouvelle.adresse@example.org"]
+    assert link_in(mail.outbox[0])

@@ -238,3 +238,11 @@ def test_it_does_not_touch_another_family(alice_client: Client, alice: Family, b
     save(alice_client, alice, adresse="3 rue des Lilas", mobile="0711223344")
 
     assert stored(bob) == before
+
+
+def test_it_accepts_a_postal_code_typed_with_a_space(alice_client: Client, alice: Family) -> None:
+    response = save(alice_client, alice, code_postal="77 380")
+
+    assert response.status_code == 200
+    alice.refresh_from_db()
+    assert alice.code_postal == "77380"
