@@ -388,6 +388,9 @@ class Outcome:
 
 
 ERROR_KINDS = ("5xx", "connection", "unexpected")
+# The refusal of reenrollment_submit, "Le créneau du ... vient d'être complet : ...", as the page
+# escapes it (the slot labels say "complet : liste d'attente", which must not count).
+FULL_MESSAGE = re.compile(r"vient d(?:'|&#x27;|&#39;)être complet")
 
 
 def submit(client: Client, barrier: threading.Barrier) -> Outcome:
@@ -404,7 +407,7 @@ def submit(client: Client, barrier: threading.Barrier) -> Outcome:
     status = answer.status_code
     if status == 302:
         kind = "accepted"
-    elif status == 400 and "complet" in answer.text:
+    elif status == 400 and FULL_MESSAGE.search(answer.text):
         kind = "full"
     elif status >= 500:
         kind = "5xx"

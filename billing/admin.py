@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -171,7 +172,7 @@ class InvoiceAdmin(SiteScopedAdmin):
 
     def _invoice(self, request: HttpRequest, pk: int) -> Invoice:
         if not self.has_view_permission(request):
-            raise PermissionError
+            raise PermissionDenied
         return get_object_or_404(
             self.get_queryset(request).select_related("site__billing", "family", "school_year"),
             pk=pk,
@@ -183,8 +184,8 @@ class InvoiceAdmin(SiteScopedAdmin):
 
     def generate_view(self, request: HttpRequest) -> HttpResponse:
         """Generate the year's invoices: a preview first, then issue."""
-        if not self.has_view_permission(request):
-            raise PermissionError
+        if not request.user.has_perm("billing.add_invoice"):
+            raise PermissionDenied
         form = GenerateForm(request.POST or None)
         form.fields["site"].queryset = scope_queryset(Site.objects.all(), _user(request))  # type: ignore[attr-defined]
         drafts = None
@@ -220,6 +221,8 @@ class InvoiceAdmin(SiteScopedAdmin):
         return TemplateResponse(request, "admin/billing/generate.html", context)
 
     def credit_note_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm("billing.add_invoice"):
+            raise PermissionDenied
         invoice = self._invoice(request, pk)
         form = CreditNoteForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -245,7 +248,7 @@ class InvoiceAdmin(SiteScopedAdmin):
 
     def unpaid_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
-            raise PermissionError
+            raise PermissionDenied
         site_ids = _user(request).managed_site_ids()
         rows = services.unpaid_invoices(site_ids)
         if request.method == "POST":
@@ -332,6 +335,17 @@ class PaymentForm(forms.ModelForm):
         model = Payment
         fields = ["invoice", "date", "mode", "operation_number", "amount"]
 
+    def clean(self) -> dict[str, Any]:
+        # The service checks again under a lock; here the staff get the refusal as a form error.
+        data = super().clean() or {}
+        invoice, amount = data.get("invoice"), data.get("amount")
+        if invoice is not None and amount is not None:
+            if amount <= 0:
+                self.add_error("amount", _("Le montant doit être positif."))
+            elif services.money(amount) > services.invoice_balance(invoice):
+                self.add_error("amount", _("Le montant dépasse le solde de la facture."))
+        return data
+
 
 @admin.register(Payment)
 class PaymentAdmin(SiteScopedAdmin):
@@ -396,7 +410,7 @@ class PaymentAdmin(SiteScopedAdmin):
 
     def pdf_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not self.has_view_permission(request):
-            raise PermissionError
+            raise PermissionDenied
         payment = get_object_or_404(
             self.get_queryset(request).select_related("invoice__site__billing", "family", "site"),
             pk=pk,

@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.conf import settings as django_settings
 from django.urls import reverse
 
 from billing.models import BillingSettings, OnlineTransaction
@@ -48,6 +49,12 @@ class Shop:
     builtin: bool
     key_env: str = ""
 
+    @property
+    def available(self) -> bool:
+        """A real shop, or the built-in test gateway where it is allowed (demo, development:
+        PAYZEN_TEST_GATEWAY); in production, a site with no PayZen account takes no payment."""
+        return not self.builtin or bool(django_settings.PAYZEN_TEST_GATEWAY)
+
     def key(self, mode: str | None = None) -> str | None:
         """The key of a mode (the one a notification claims); secrets come from the
         environment only: <key_env>_TEST and <key_env>_PRODUCTION."""
@@ -55,7 +62,7 @@ class Shop:
         if mode not in ("TEST", "PRODUCTION"):
             return None
         if self.builtin:
-            return TEST_KEY if mode == "TEST" else None
+            return TEST_KEY if mode == "TEST" and self.available else None
         if not self.key_env:
             return None
         return os.environ.get(f"{self.key_env}_{mode}") or None

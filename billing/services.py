@@ -512,6 +512,10 @@ def transaction_create(
             first = int(money(balance / 3) * 100)
             config = f"MULTI:first={first};count=3;period=30"
         shop = payzen.shop_for(settings)
+        if not shop.available:
+            raise BillingError(
+                _("Pas de paiement en ligne dans ce conservatoire : contactez le secrétariat.")
+            )
         now = timezone.now().astimezone(datetime.UTC)
         day = now.strftime("%Y%m%d")
         for _attempt in range(5):

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -158,6 +159,7 @@ def index(request: HttpRequest) -> HttpResponse:
             to_pay.append((invoice, balance, services.online_payment_state(invoice, balance)))
     settings = BillingSettings.objects.filter(site=user.site).first()
     threshold = settings.multi_threshold if settings else Decimal("150.00")
+    online_available = payzen.shop_for(settings).available
     return render(
         request,
         "billing/index.html",
@@ -173,6 +175,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "balance": billed - settled,
             "to_pay": to_pay,
             "threshold": threshold,
+            "online_available": online_available,
             "tab": "billing",
         },
     )
@@ -302,7 +305,7 @@ def test_gateway(request: HttpRequest) -> HttpResponse:
     It checks the form's signature, shows the amount, then on the person's choice sends a
     signed notification to the IPN address and sends the browser back, as PayZen does.
     """
-    if request.method != "POST":
+    if request.method != "POST" or not django_settings.PAYZEN_TEST_GATEWAY:
         raise Http404
     fields: dict[str, str] = {
         k: str(v) for k, v in request.POST.items() if k.startswith("vads_") or k == "signature"
@@ -366,12 +369,14 @@ def simulator(request: HttpRequest) -> HttpResponse:
         }
         year = SchoolYear.current()
         adult_before = year.start_date.replace(year=year.start_date.year - 18) if year else None
+        # One query for every child's enrolments, whatever the number of children.
+        by_student: dict[int, list[Enrolment]] = {}
+        for enrolment in Enrolment.objects.filter(
+            student__family=family, slot__school_year=year, active=True
+        ).select_related("slot__course__department", "slot__course__tariff"):
+            by_student.setdefault(enrolment.student_id, []).append(enrolment)
         for student in family.students.all():  # type: ignore[attr-defined]
-            enrolments = list(
-                Enrolment.objects.filter(
-                    student=student, slot__school_year=year, active=True
-                ).select_related("slot__course__department", "slot__course__tariff")
-            )
+            enrolments = by_student.get(student.pk, [])
             adult = bool(adult_before and student.date_naissance <= adult_before)
             children_initial.append(
                 {"name": student.prenom, "kinds": services.course_kinds(enrolments, adult=adult)}

@@ -6,6 +6,8 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from courses.models import Enrolment
@@ -17,7 +19,11 @@ def student_calendar(student: Student, enrolments: list[Enrolment]) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Tutti//Portail des conservatoires//FR")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"{student.prenom} {student.nom.upper()} : cours")
+    account = student.family.account
+    # The calendar app asks without a session: name the calendar in the family's language.
+    with translation.override(account.language if account else settings.LANGUAGE_CODE):
+        name = _("%(name)s : cours") % {"name": f"{student.prenom} {student.nom.upper()}"}
+    calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     for enrolment in enrolments:
         slot = enrolment.slot

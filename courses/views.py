@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from courses import services
@@ -212,7 +213,8 @@ def calendar_renew(request: HttpRequest, pk: int) -> HttpResponse:
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private iCalendar feed of a pupil: the token in the address is the key."""
     feed = get_object_or_404(
-        CalendarFeed.objects.select_related("student__family__site"), token=token
+        CalendarFeed.objects.select_related("student__family__site", "student__family__account"),
+        token=token,
     )
     school_year = SchoolYear.current()
     enrolments = list(
@@ -325,7 +327,11 @@ def slot_roll(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Appel du %(date)s enregistré : %(count)s absence(s) ou retard(s).")
+                ngettext(
+                    "Appel du %(date)s enregistré : %(count)s absence ou retard.",
+                    "Appel du %(date)s enregistré : %(count)s absences ou retards.",
+                    count,
+                )
                 % {"date": day.strftime("%d/%m/%Y"), "count": count},
             )
             return redirect(f"{request.path}?date={day.isoformat()}")
@@ -383,7 +389,13 @@ def _save_evaluations(
         common.add_error(None, error.message)
         return False
     messages.success(
-        request, _("%(count)s évaluation(s) enregistrée(s).") % {"count": len(created)}
+        request,
+        ngettext(
+            "%(count)s évaluation enregistrée.",
+            "%(count)s évaluations enregistrées.",
+            len(created),
+        )
+        % {"count": len(created)},
     )
     return True
 

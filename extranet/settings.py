@@ -262,3 +262,7 @@ LOGGING = {
     },
 }
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Sites with no PayZen account pay through the portal's built-in test gateway (no real money):
+# on for development and the demo, off in production unless asked for.
+PAYZEN_TEST_GATEWAY = envbool("PAYZEN_TEST_GATEWAY", DEBUG)

@@ -20,3 +20,4 @@ STORAGES["default"] = {  # noqa: F405
 # Send queued emails right after commit, so tests see them in mail.outbox; the worker path
 # (retries, backoff, concurrency) has tests of its own.
 OUTBOX_SEND_ON_COMMIT = True
+PAYZEN_TEST_GATEWAY = True

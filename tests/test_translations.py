@@ -11,7 +11,7 @@ import ast
 import gettext
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +21,9 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import translation
 
+from extranet.models import SchoolYear, User
 from families.models import Family
+from tests.factories import SlotFactory, TeacherFactory
 
 BASE_DIR = Path(settings.BASE_DIR)
 LOCALE_DIR = BASE_DIR / "locale" / "en" / "LC_MESSAGES"
@@ -228,3 +230,34 @@ def test_a_family_sees_its_pages_in_english(alice_client: Client, alice: Family)
     for text in ("Photo consent", "Permission to leave alone", "Re-enrolment", "Date of birth"):
         assert text in identity
     assert "Droit à l'image" not in identity
+
+
+def test_french_plurals_follow_the_french_rule() -> None:
+    # Without a French catalogue, gettext falls back to the English rule (n != 1): "0 élèves".
+    with translation.override("fr"):
+        assert translation.ngettext("%(n)s place restante", "%(n)s places restantes", 0) == (
+            "%(n)s place restante"
+        )
+        assert translation.ngettext("%(n)s place restante", "%(n)s places restantes", 2) == (
+            "%(n)s places restantes"
+        )
+    with translation.override("en"):
+        assert translation.ngettext("%(n)s place restante", "%(n)s places restantes", 0) == (
+            "%(n)s places left"
+        )
+
+
+def test_the_teacher_week_counts_no_pupil_in_the_singular_in_french(
+    client_for: Callable[[User], Client], school_year: SchoolYear
+) -> None:
+    teacher = TeacherFactory()
+    SlotFactory(site=teacher.site, teacher=teacher, school_year=school_year)
+    assert teacher.account is not None
+    client = client_for(teacher.account)
+
+    page = client.get("/enseignant/").content.decode()
+    assert "0 élève<" in page
+    assert "0 élèves" not in page
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "0 pupils<" in client.get("/enseignant/").content.decode()

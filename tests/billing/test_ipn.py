@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from billing import payzen, services
+from billing import services
 from billing.models import (
     BillingSettings,
     Invoice,
@@ -367,11 +367,3 @@ def test_ten_copies_at_the_same_moment_record_one_payment(
     tx.refresh_from_db()
     assert tx.status == OnlineTransaction.Status.PAID
     assert tx.payment == Payment.objects.get()
-
-
-def test_a_builtin_shop_uses_the_published_demonstration_shop() -> None:
-    shop = payzen.shop_for(None)
-
-    assert (shop.site_id, shop.mode, shop.builtin) == ("12345678", "TEST", True)
-    assert shop.key("TEST") == "1122334455667788"
-    assert shop.key("PRODUCTION") is None

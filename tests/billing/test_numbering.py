@@ -21,8 +21,8 @@ from families.models import Family
 from students.models import Student
 from tests.billing.helpers import enrol, grid_for, run_concurrently
 from tests.factories import (
-    DepartmentFactory,
     CourseFactory,
+    DepartmentFactory,
     FamilyFactory,
     InvoiceFactory,
     StudentFactory,
@@ -314,9 +314,7 @@ def test_payments_recorded_at_the_same_moment_get_consecutive_receipt_numbers(
 
     assert all(isinstance(r, Payment) for r in results), results
     assert sorted(r.receipt_number for r in results) == consecutive("RC", 10)
-    assert sorted(Payment.objects.values_list("receipt_number", flat=True)) == consecutive(
-        "RC", 10
-    )
+    assert sorted(Payment.objects.values_list("receipt_number", flat=True)) == consecutive("RC", 10)
 
 
 def test_runs_of_invoices_at_the_same_moment_issue_each_family_once_with_no_gap(
@@ -340,8 +338,7 @@ def test_invoices_and_receipts_at_the_same_moment_keep_their_own_sequences(
     grid_for(moissy, school_year)
     pianist_families(moissy, piano, school_year, 4)
     invoices = [
-        InvoiceFactory(family=FamilyFactory(site=moissy), school_year=school_year)
-        for _ in range(4)
+        InvoiceFactory(family=FamilyFactory(site=moissy), school_year=school_year) for _ in range(4)
     ]
 
     results = run_concurrently(
@@ -359,9 +356,7 @@ def test_invoices_and_receipts_at_the_same_moment_keep_their_own_sequences(
         Invoice.objects.filter(number__startswith=f"FAC{YEAR}").values_list("number", flat=True)
     )
     assert numbers == consecutive("FAC", 4)
-    assert sorted(Payment.objects.values_list("receipt_number", flat=True)) == consecutive(
-        "RC", 4
-    )
+    assert sorted(Payment.objects.values_list("receipt_number", flat=True)) == consecutive("RC", 4)
 
 
 def test_payments_at_the_same_moment_never_exceed_the_balance(

@@ -97,6 +97,14 @@ def test_it_refuses_a_signed_form_whose_amount_was_changed() -> None:
     assert not payzen.signature_matches(tampered, EXAMPLE_KEY)
 
 
+def test_a_builtin_shop_uses_the_published_demonstration_shop() -> None:
+    shop = payzen.shop_for(None)
+
+    assert (shop.site_id, shop.mode, shop.builtin) == ("12345678", "TEST", True)
+    assert shop.key("TEST") == "1122334455667788"
+    assert shop.key("PRODUCTION") is None
+
+
 # Payment form -----------------------------------------------------------------------------
 
 

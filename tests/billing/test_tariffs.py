@@ -418,9 +418,9 @@ def test_the_schedule_sums_to_the_total_exactly(
     for draft in preview(moissy, school_year, instalments=count):
         assert len(draft.instalments) == count
         assert sum(a for _d, a in draft.instalments) == draft.total
-        assert max(a for _d, a in draft.instalments) - min(
-            a for _d, a in draft.instalments
-        ) <= D("0.09")
+        assert max(a for _d, a in draft.instalments) - min(a for _d, a in draft.instalments) <= D(
+            "0.09"
+        )
 
 
 def test_the_schedule_falls_due_monthly_from_the_first_due_date(

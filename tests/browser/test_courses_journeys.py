@@ -263,7 +263,7 @@ def test_the_teacher_takes_the_roll_and_evaluates_and_the_parent_sees_both(
     teacher.get_by_role("button", name="Enregistrer l'appel").click()
 
     expect(teacher.locator(".message-success")).to_have_text(
-        f"Appel du {past:%d/%m/%Y} enregistré : 1 absence(s) ou retard(s)."
+        f"Appel du {past:%d/%m/%Y} enregistré : 1 absence ou retard."
     )
     expect(teacher).to_have_url(re.compile(rf"\?date={past.isoformat()}$"))
     expect(leo_group.get_by_label("Absent", exact=True)).to_be_checked()
@@ -280,7 +280,7 @@ def test_the_teacher_takes_the_roll_and_evaluates_and_the_parent_sees_both(
     teacher.get_by_label("Appréciation de MARTIN Léo").fill(APPRAISAL)
     teacher.get_by_role("button", name="Enregistrer les évaluations").click()
 
-    expect(teacher.locator(".message-success")).to_have_text("1 évaluation(s) enregistrée(s).")
+    expect(teacher.locator(".message-success")).to_have_text("1 évaluation enregistrée.")
     expect(teacher).to_have_url(re.compile(rf"/enseignant/creneaux/{slot.pk}/$"))
     check_page(teacher)
     evaluation = Evaluation.objects.get()

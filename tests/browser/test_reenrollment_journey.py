@@ -205,6 +205,7 @@ def test_a_parent_reenrolls_and_the_secretariat_validates(
     staff = new_context().new_page()
     log_in(staff, "secretariat.moissy", next_url="/admin/")
     expect(staff).to_have_url(re.compile(r"/admin/$"))
+    expect(staff.get_by_role("heading", level=1)).to_have_text("Secrétariat")
     staff.get_by_role("link", name="Documents fournis").click()
 
     expect(staff.get_by_role("heading", level=1)).to_have_text(
@@ -217,6 +218,9 @@ def test_a_parent_reenrolls_and_the_secretariat_validates(
     assert set(Document.objects.values_list("status", flat=True)) == {Document.Status.VALIDATED}
     staff.goto("/admin/")
     staff.get_by_role("link", name="Demandes de réinscription").click()
+    expect(staff.get_by_role("heading", level=1)).to_have_text(
+        "Sélectionnez l’objet demande de réinscription à changer"
+    )
     expect(staff.locator("#result_list tbody tr")).to_have_count(1)
     run_admin_action(staff, "Valider les demandes (créer les inscriptions)")
 

@@ -113,7 +113,7 @@ def test_empty_rows_are_skipped(
     )
 
     assert list(Evaluation.objects.values_list("enrolment", flat=True)) == [alice_enrolment.pk]
-    assert messages_of(page(response)) == ["1 évaluation(s) enregistrée(s)."]
+    assert messages_of(page(response)) == ["1 évaluation enregistrée."]
 
 
 def test_a_note_above_the_scale_is_refused_and_nothing_is_saved(

@@ -210,7 +210,7 @@ def test_the_roll_call_confirms_and_shows_the_recorded_statuses(
 
     content = page(response)
     assert messages_of(content) == [
-        f"Appel du {day.strftime('%d/%m/%Y')} enregistré : 2 absence(s) ou retard(s)."
+        f"Appel du {day.strftime('%d/%m/%Y')} enregistré : 2 absences ou retards."
     ]
     checked = {
         attr(radio, "name"): attr(radio, "value")

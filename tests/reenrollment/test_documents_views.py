@@ -46,10 +46,9 @@ def document_url(student: Student, document: Document) -> str:
 
 
 def download(client: Client, url: str) -> tuple[HttpResponse, bytes]:
-    """GET a file: the response and its content, the file closed afterwards."""
+    """GET a file: the response and its content (reading it all closes the file)."""
     response = client.get(url)
     content = b"".join(response.streaming_content) if response.streaming else response.content
-    response.close()
     return response, content
 
 

@@ -16,7 +16,12 @@ from extranet.models import SchoolYear, Site
 from reenrollment import services
 from reenrollment.models import Campaign, Choice, ReenrollmentRequest
 from reenrollment.services import ChoiceInput, ReenrollmentError
-from tests.factories import CourseFactory, EnrolmentFactory, SlotFactory
+from tests.factories import (
+    CourseFactory,
+    EnrolmentFactory,
+    ReenrollmentRequestFactory,
+    SlotFactory,
+)
 from tests.reenrollment.helpers import BASE_URL, renew, run_concurrently
 
 FAMILIES = 40
@@ -150,9 +155,22 @@ def test_two_slots_chosen_in_opposite_orders_at_once_never_deadlock(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("existing", [False, True], ids=["first sending", "request saved before"])
 def test_the_same_request_sent_five_times_at_once_takes_one_seat(
-    postgresql: None, campaign: Campaign, gaelle_piano: Enrolment, choir_next: Slot
+    existing: bool,
+    postgresql: None,
+    campaign: Campaign,
+    gaelle_piano: Enrolment,
+    choir_next: Slot,
 ) -> None:
+    if existing:
+        ReenrollmentRequestFactory(
+            campaign=campaign,
+            student=gaelle_piano.student,
+            status=ReenrollmentRequest.Status.DRAFT,
+            submitted_at=None,
+        )
+
     results = run_concurrently([partial(renew, campaign, gaelle_piano, choir_next)] * 5)
 
     assert domain_errors(results) == []

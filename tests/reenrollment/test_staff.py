@@ -187,8 +187,7 @@ def test_the_secretariat_of_the_site_downloads_the_file(
     staff_client: Client, alice_tax: Document
 ) -> None:
     response = staff_client.get(f"{DOCUMENTS}{alice_tax.pk}/fichier/")
-    content = b"".join(response.streaming_content)
-    response.close()
+    content = b"".join(response.streaming_content)  # Reading it all closes the file.
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
