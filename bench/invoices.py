@@ -205,6 +205,7 @@ class QueryCounter:
     def __init__(self) -> None:
         self.count = 0
         self.seconds = 0.0
+        self.by_sql: dict[str, list[float]] = {}  # statement shape: [count, seconds]
 
     def __call__(
         self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
@@ -213,8 +214,35 @@ class QueryCounter:
         try:
             return execute(sql, params, many, context)
         finally:
+            elapsed = time.perf_counter() - started
             self.count += 1
-            self.seconds += time.perf_counter() - started
+            self.seconds += elapsed
+            # One shape per statement: bulk inserts differ only by their number of rows.
+            shape = re.sub(r"(, )?\((%s(, )?)+\)", "", sql)
+            entry = self.by_sql.setdefault(shape, [0, 0.0])
+            entry[0] += 1
+            entry[1] += elapsed
+
+    def top(self, count: int) -> list[str]:
+        rows = sorted(self.by_sql.items(), key=lambda kv: -kv[1][1])[:count]
+        return [
+            f"    {n:>7} x {1000 * seconds / n:6.2f} ms = {seconds:6.2f} s  {sql_summary(sql)}"
+            for sql, (n, seconds) in rows
+        ]
+
+
+def sql_summary(sql: str) -> str:
+    """The statement, short: its verb, its first table and its WHERE clause."""
+    sql = sql.replace('"', "")
+    verb = sql.split(None, 1)[0]
+    table = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", sql)
+    where = re.search(r"\bWHERE\b(.*?)(\bORDER BY\b|\bLIMIT\b|\bFOR UPDATE\b|$)", sql)
+    text = f"{verb} {table.group(1) if table else ''}"
+    if where:
+        text += " WHERE" + re.sub(r"\w+\.(\w+)", r"\1", where.group(1))
+    if "FOR UPDATE" in sql:
+        text += " FOR UPDATE"
+    return re.sub(r"\s+", " ", text)[:110]
 
 
 @dataclass
@@ -225,6 +253,7 @@ class Phase:
     queries: int
     db_seconds: float
     note: str = ""
+    sql: QueryCounter = field(default_factory=QueryCounter)
 
     @property
     def rate(self) -> float:
@@ -234,7 +263,7 @@ class Phase:
 @contextmanager
 def measured(name: str, phases: list[Phase]) -> Iterator[Phase]:
     phase = Phase(name, 0, 0.0, 0, 0.0)
-    counter = QueryCounter()
+    counter = phase.sql
     started = time.perf_counter()
     with connection.execute_wrapper(counter):
         yield phase
@@ -499,23 +528,21 @@ def render_pdfs(invoices: Sequence[Invoice], run: PdfRun) -> None:
             run.bad.append(invoice.number)
 
 
-def pdf_phase(site: Site, budget: float, sample: int, phase: Phase) -> PdfRun:
-    """Every invoice, or an evenly spread sample when all of them would exceed the budget."""
+def pdf_phase(site: Site, budget: float, sample: int, seed: int, phase: Phase) -> PdfRun:
+    """Every invoice, or as many as `budget` seconds allow, in a seeded random order: what
+    is rendered is then a random sample of the invoices."""
     invoices = invoices_for_pdf(site)
-    total = len(invoices)
-    run = PdfRun(total=total, rendered=0, sampled=False)
+    run = PdfRun(total=len(invoices), rendered=0, sampled=False)
+    order = list(invoices)
+    random.Random(seed).shuffle(order)
     if sample:
-        order = spread(total, sample)
-    else:
-        calibration = spread(total, min(total, 50))
-        started = time.perf_counter()
-        render_pdfs([invoices[i] for i in calibration], run)
-        per_pdf = (time.perf_counter() - started) / max(len(calibration), 1)
-        fits = int(budget / per_pdf) if per_pdf else total
-        done = set(calibration)
-        order = [i for i in spread(total, max(fits, len(calibration))) if i not in done]
-    render_pdfs([invoices[i] for i in order], run)
-    run.sampled = run.rendered < total
+        order = order[:sample]
+    started = time.perf_counter()
+    for start in range(0, len(order), 25):
+        render_pdfs(order[start : start + 25], run)
+        if not sample and time.perf_counter() - started > budget:
+            break
+    run.sampled = run.rendered < run.total
     phase.items = run.rendered
     return run
 
@@ -681,6 +708,42 @@ def reset_invoices(site: Site) -> None:
 # Report -----------------------------------------------------------------------------------
 
 
+GENERATED_TABLES = [
+    model._meta.db_table
+    for model in (
+        Site,
+        SchoolYear,
+        BillingSettings,
+        TariffGrid,
+        TariffLine,
+        Department,
+        Course,
+        CourseTariff,
+        Teacher,
+        Room,
+        Slot,
+        Family,
+        Student,
+        Enrolment,
+        FamilyBillingProfile,
+    )
+]
+
+
+def analyze(*, stale: bool) -> None:
+    """Statistics as autovacuum would keep them: the generated tables analyzed, the invoice
+    tables (still empty) left to the planner's own estimate, which follows their growth.
+
+    With `stale`, the empty invoice tables are analyzed too, as a server whose autovacuum is
+    off (or has not run yet) would leave them during a long run.
+    """
+    with connection.cursor() as cursor:
+        if stale:
+            cursor.execute("ANALYZE")
+        else:
+            cursor.execute("ANALYZE " + ", ".join(f'"{t}"' for t in GENERATED_TABLES))
+
+
 def machine() -> str:
     model = platform.processor() or "?"
     cpuinfo = Path("/proc/cpuinfo")
@@ -695,9 +758,12 @@ def machine() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         pg = cursor.fetchone()[0]
+        cursor.execute("SHOW autovacuum")
+        autovacuum = cursor.fetchone()[0]
     return (
         f"nproc {os.cpu_count()}, {model}, load {load}; Python {platform.python_version()}, "
-        f"Django {django.get_version()}, PostgreSQL {pg.split()[0]} on 127.0.0.1"
+        f"Django {django.get_version()}, PostgreSQL {pg.split()[0]} on 127.0.0.1 "
+        f"(autovacuum {autovacuum})"
     )
 
 
@@ -741,6 +807,11 @@ def main() -> int:  # noqa: C901 (the run, step by step)
     )
     parser.add_argument("--profile-pdfs", type=int, default=300, help="PDFs rendered when profiled")
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument(
+        "--stale-stats",
+        action="store_true",
+        help="analyze the empty invoice tables before issuing (planner statistics left stale)",
+    )
     parser.add_argument("--max-seconds", type=int, default=1800)
     args = parser.parse_args()
     if args.families < 1:
@@ -768,8 +839,7 @@ def main() -> int:  # noqa: C901 (the run, step by step)
         )
         site, school_year = data.site, data.school_year
         due = due_date()
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        analyze(stale=args.stale_stats)
 
         with measured("invoices_preview", phases) as phase:
             drafts = services.invoices_preview(
@@ -799,11 +869,11 @@ def main() -> int:  # noqa: C901 (the run, step by step)
         checks += checks_after_issue(data, drafts_total, len(drafts), issued, year)
 
         with measured("render_invoice_pdf", phases) as phase:
-            run = pdf_phase(site, args.pdf_budget, args.pdf_sample, phase)
+            run = pdf_phase(site, args.pdf_budget, args.pdf_sample, args.seed, phase)
         if run.sampled:
             phase.note = (
-                f"sample of {run.rendered} of {run.total} evenly spread; all would take "
-                f"~{run.total / phase.rate:.0f} s"
+                f"random sample of {run.rendered} of {run.total} (--pdf-budget "
+                f"{args.pdf_budget:.0f} s); all would take ~{run.total / phase.rate:.0f} s"
             )
         print(f"rendered {run.rendered} PDFs in {phase.seconds:.1f} s", flush=True)
         checks.append(
@@ -879,6 +949,7 @@ def main() -> int:  # noqa: C901 (the run, step by step)
                 f"  {counter.count} queries, {counter.seconds:.1f} s in cursor.execute "
                 f"({100 * counter.seconds / wall:.0f} % of the wall time)",
             )
+            lines += ["  slowest statements:", *counter.top(6)]
             profiles.append((title, lines))
     except OutOfTime:
         checks.append(Check("finished within --max-seconds", False, f"{args.max_seconds} s"))
@@ -910,6 +981,9 @@ def main() -> int:  # noqa: C901 (the run, step by step)
             ["phase", "invoices", "seconds", "invoices/s", "queries", "q/invoice", "in SQL", ""],
         )
     )
+    for p in phases:
+        print(f"\nSlowest statements of {p.name} (count x mean = total):")
+        print("\n".join(p.sql.top(6)))
     print()
     for check in checks:
         print(f"[{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")

@@ -11,7 +11,8 @@ Everything runs on this machine, over loopback, and stops by itself:
    submits again for some of them (the double click) and must take no extra seat;
 4. the seats are counted in the database (Choice rows in state "held", per slot) and must equal
    each slot's capacity exactly, with no HTTP error: a refused seat is a normal 400 page that
-   says "complet", anything else (5xx, connection error, an unexpected status) is an error.
+   says the slot "vient d'être complet", anything else (5xx, connection error, an unexpected
+   status) is an error.
 
 Scenario A: one next-year slot of 30 seats, all families choose it.
 Scenario B: the families spread over N/4 courses, each with one next-year slot of 3 seats.
@@ -265,6 +266,12 @@ def start_server(workers: int, log_path: Path, extra_env: dict[str, str]) -> Ser
         "--bind",
         f"127.0.0.1:{port}",
     ]
+    gunicorn_help = subprocess.run(
+        [command[0], "--help"], capture_output=True, text=True, timeout=30
+    ).stdout
+    if "--no-control-socket" in gunicorn_help:
+        # Recent gunicorn listens on a control socket shared by every instance (~/.gunicorn/).
+        command.append("--no-control-socket")
     process = subprocess.Popen(
         command,
         cwd=ROOT,

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.db.models import Q
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
+from django.utils.html import escape
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
@@ -15,6 +16,12 @@ from django.utils.http import urlsafe_base64_encode
 
 from extranet.models import OutboxMessage, User
 from extranet.outbox import outbox_deliver
+
+
+def _render_plain(name: str, context: dict[str, object]) -> str:
+    """A plain-text template, without HTML escaping: "d'assurance" stays as typed."""
+    template = get_template(name).template  # type: ignore[attr-defined]
+    return str(template.render(Context(context, autoescape=False)))
 
 
 def send_templated_email(
@@ -27,14 +34,15 @@ def send_templated_email(
     OUTBOX_SEND_ON_COMMIT is on).
     """
     with translation.override(language):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        text = render_to_string(f"{template}.txt", context)
+        subject = " ".join(_render_plain(f"{template}_subject.txt", context).split())
+        text = _render_plain(f"{template}.txt", context)
         try:
             html = render_to_string(f"{template}.html", context)
         except TemplateDoesNotExist:
-            # No HTML layout of its own: the text, in the portal's plain HTML frame.
+            # No HTML layout of its own: the text, escaped, in the portal's plain HTML frame.
             html = render_to_string(
-                "extranet/emails/frame.html", {**context, "body": text, "subject": subject}
+                "extranet/emails/frame.html",
+                {**context, "body": escape(text), "subject": subject},
             )
     message = OutboxMessage.objects.create(
         to=to, subject=subject[:300], text_body=text, html_body=html

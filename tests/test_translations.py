@@ -21,6 +21,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import translation
 
+from courses.models import Teacher
 from extranet.models import SchoolYear, User
 from families.models import Family
 from tests.factories import SlotFactory, TeacherFactory
@@ -247,10 +248,27 @@ def test_french_plurals_follow_the_french_rule() -> None:
         )
 
 
+def test_the_french_catalogue_has_every_plural_of_the_code(catalogue: list[Entry]) -> None:
+    # `make messages` updates the English catalogue only: run makemessages -l fr too when a
+    # plural is added, and copy its two French forms into msgstr[0] and msgstr[1].
+    french_po = BASE_DIR / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+    with (french_po.with_suffix(".mo")).open("rb") as mo:
+        compiled = gettext.GNUTranslations(mo)
+    wanted = {(e.msgid, e.msgid_plural) for e in catalogue if e.msgid_plural}
+    french = {
+        (e.msgid, e.msgid_plural)
+        for e in parse_po(french_po)
+        if e.msgid_plural and e.msgstr == {0: e.msgid, 1: e.msgid_plural}
+    }
+    assert sorted(wanted - french, key=str) == []
+    stale = [msgid for msgid, plural in wanted if compiled.ngettext(msgid, plural, 0) != msgid]
+    assert stale == [], "locale/fr/LC_MESSAGES/django.mo is out of date: run compilemessages"
+
+
 def test_the_teacher_week_counts_no_pupil_in_the_singular_in_french(
     client_for: Callable[[User], Client], school_year: SchoolYear
 ) -> None:
-    teacher = TeacherFactory()
+    teacher: Teacher = TeacherFactory()
     SlotFactory(site=teacher.site, teacher=teacher, school_year=school_year)
     assert teacher.account is not None
     client = client_for(teacher.account)

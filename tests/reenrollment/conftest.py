@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
-from pytest_django.fixtures import Settings as SettingsWrapper
+from pytest_django.fixtures import Settings
 
 from courses.models import Course, Department, Enrolment, Room, Slot, Teacher, Weekday
 from extranet.models import SchoolYear, Site, User
@@ -40,7 +40,7 @@ from tests.reenrollment.helpers import RULES
 
 
 @pytest.fixture(autouse=True)
-def private_media(settings: SettingsWrapper, tmp_path: Path) -> Path:
+def private_media(settings: Settings, tmp_path: Path) -> Path:
     """Each test stores its documents in a folder of its own, private as in production."""
     location = tmp_path / "media"
     settings.STORAGES = {

@@ -14,6 +14,8 @@ from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
+from courses.models import Enrolment, Slot
+from extranet.models import SchoolYear, Site, User
 from families.models import Family
 from reenrollment.documents import clean_display_name
 from reenrollment.models import Campaign, Document, DocumentType, ReenrollmentRequest
@@ -194,8 +196,8 @@ def test_the_missing_piece_completes_the_request(
     alice_client: Client,
     alice_student: Student,
     campaign: Campaign,
-    gaelle_piano,
-    piano_monday,
+    gaelle_piano: Enrolment,
+    piano_monday: Slot,
     tax_notice: DocumentType,
 ) -> None:
     request = renew(campaign, gaelle_piano, piano_monday)
@@ -281,7 +283,7 @@ def test_imports_outside_the_campaign_are_refused(
 
 
 def test_a_piece_of_another_sites_campaign_cannot_be_imported(
-    alice_client: Client, alice_student: Student, boulogne, next_year
+    alice_client: Client, alice_student: Student, boulogne: Site, next_year: SchoolYear
 ) -> None:
     theirs = DocumentTypeFactory(campaign=CampaignFactory(site=boulogne, school_year=next_year))
 
@@ -339,7 +341,10 @@ def test_the_family_downloads_its_document_as_an_attachment(
 
 
 def test_a_family_document_is_downloaded_from_every_childs_tab(
-    alice: Family, alice_student: Student, alice_tax: Document, client_for
+    alice: Family,
+    alice_student: Student,
+    alice_tax: Document,
+    client_for: Callable[[User], Client],
 ) -> None:
     brother = StudentFactory(family=alice, prenom="Hugo")
     assert alice.account is not None
@@ -351,7 +356,10 @@ def test_a_family_document_is_downloaded_from_every_childs_tab(
 
 
 def test_a_pupils_document_is_not_downloaded_from_a_siblings_tab(
-    alice: Family, alice_student: Student, insurance: DocumentType, client_for
+    alice: Family,
+    alice_student: Student,
+    insurance: DocumentType,
+    client_for: Callable[[User], Client],
 ) -> None:
     brother = StudentFactory(family=alice, prenom="Hugo")
     theirs = DocumentFactory(document_type=insurance, family=alice, student=alice_student)
@@ -496,7 +504,7 @@ def test_documents_fournis_of_a_sibling_shows_the_family_documents_only(
     alice_student: Student,
     tax_notice: DocumentType,
     insurance: DocumentType,
-    client_for,
+    client_for: Callable[[User], Client],
 ) -> None:
     brother = StudentFactory(family=alice, prenom="Hugo")
     DocumentFactory(document_type=tax_notice, family=alice, display_name="avis.pdf")

@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 from courses.models import Enrolment, Slot
 from extranet.models import OutboxMessage, User
@@ -43,7 +44,7 @@ def queue(to: str, subject: str = "Réinscription") -> OutboxMessage:
 
 
 @pytest.fixture
-def worker_settings(settings) -> object:  # type: ignore[no-untyped-def]
+def worker_settings(settings: Settings) -> Settings:
     """As in production: the worker sends, nothing leaves on commit; SMTP may fail."""
     settings.OUTBOX_SEND_ON_COMMIT = False
     settings.EMAIL_BACKEND = BACKEND
@@ -122,7 +123,7 @@ def test_a_rolled_back_transaction_sends_nothing_on_a_real_commit(transactional_
 # The worker -----------------------------------------------------------------------------------
 
 
-def test_run_worker_once_sends_the_pending_messages(worker_settings: object, db: None) -> None:
+def test_run_worker_once_sends_the_pending_messages(worker_settings: Settings, db: None) -> None:
     first, second = queue("a@example.org"), queue("b@example.org")
     later = queue("c@example.org")
     OutboxMessage.objects.filter(pk=later.pk).update(
@@ -145,7 +146,7 @@ def test_run_worker_once_sends_the_pending_messages(worker_settings: object, db:
 
 
 def test_a_worker_round_sends_text_and_html_with_family_text_escaped_in_the_html(
-    worker_settings: object, db: None
+    worker_settings: Settings, db: None
 ) -> None:
     queue("a@example.org", subject="Âge <dépassé> & dossier")
 
@@ -158,15 +159,8 @@ def test_a_worker_round_sends_text_and_html_with_family_text_escaped_in_the_html
     assert "<dépassé>" not in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "extranet.services.send_templated_email renders the .txt part with HTML autoescaping: "
-        "d'assurance arrives as d&#x27;assurance in the text part (reported, not reenrollment's)"
-    ),
-)
 def test_the_text_part_keeps_apostrophes_and_signs_as_typed(
-    worker_settings: object, db: None
+    worker_settings: Settings, db: None
 ) -> None:
     queue("a@example.org", subject="Attestation d'assurance <illisible> & périmée")
 
@@ -176,7 +170,9 @@ def test_the_text_part_keeps_apostrophes_and_signs_as_typed(
     assert "Attestation d'assurance <illisible> & périmée" in message.body
 
 
-def test_an_smtp_failure_is_retried_later_with_a_growing_delay(worker_settings, db: None) -> None:  # type: ignore[no-untyped-def]
+def test_an_smtp_failure_is_retried_later_with_a_growing_delay(
+    worker_settings: Settings, db: None
+) -> None:
     message = queue(BROKEN)
     other = queue("a@example.org")
 
@@ -215,7 +211,7 @@ def test_an_smtp_failure_is_retried_later_with_a_growing_delay(worker_settings, 
     assert [m.to for m in mail.outbox] == [["a@example.org"], [BROKEN]]
 
 
-def test_the_worker_outlives_an_smtp_failure(worker_settings: object, db: None) -> None:
+def test_the_worker_outlives_an_smtp_failure(worker_settings: Settings, db: None) -> None:
     queue(BROKEN)
 
     call_command("run_worker", "--once")
@@ -224,7 +220,7 @@ def test_the_worker_outlives_an_smtp_failure(worker_settings: object, db: None) 
 
 
 def test_a_worker_round_also_passes_expired_offers_on_and_closes_ended_campaigns(
-    worker_settings: object,
+    worker_settings: Settings,
     pianists: None,
     campaign: Campaign,
     leo_piano: Enrolment,
@@ -261,8 +257,8 @@ def test_a_worker_round_also_passes_expired_offers_on_and_closes_ended_campaigns
 
 @pytest.mark.postgres
 def test_workers_running_at_once_never_send_a_message_twice(
-    postgresql: None, worker_settings
-) -> None:  # type: ignore[no-untyped-def]
+    postgresql: None, worker_settings: Settings
+) -> None:
     worker_settings.TEST_SMTP_DELAY = 0.02  # Each sending takes time, as over SMTP.
     addresses = [f"famille{i}@example.org" for i in range(40)]
     for address in addresses:

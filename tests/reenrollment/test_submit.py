@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from courses.models import Course, Enrolment, Slot, Weekday
+from courses.models import Course, Department, Enrolment, Slot, Weekday
 from extranet.models import SchoolYear, Site
 from families.models import Family
 from reenrollment import selectors, services
@@ -228,7 +228,7 @@ def test_a_change_refused_half_way_keeps_every_old_seat(
     piano_monday: Slot,
     piano_wednesday: Slot,
     moissy: Site,
-    music,
+    music: Department,
     current_year: SchoolYear,
     next_year: SchoolYear,
 ) -> None:
@@ -413,7 +413,7 @@ def test_courses_assigned_by_the_conservatory_are_renewed_without_a_slot(
     alice_client: Client,
     alice_student: Student,
     campaign: Campaign,
-    dance,
+    dance: Department,
     moissy: Site,
     current_year: SchoolYear,
     next_year: SchoolYear,

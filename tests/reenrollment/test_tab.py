@@ -4,13 +4,14 @@ year's slots, and the documents to provide, asked only of the families they conc
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from courses.models import Course, Cursus, Department, Enrolment, Slot, Teacher, Weekday
-from extranet.models import SchoolYear, Site
+from extranet.models import SchoolYear, Site, User
 from families.models import Family
 from reenrollment.models import Campaign, Choice, DocumentType, ReenrollmentRequest
 from students.models import Student
@@ -469,7 +470,7 @@ def test_a_provided_piece_shows_its_file_date_time_size_and_state(
 
 
 def test_a_family_piece_given_once_counts_for_every_child(
-    client_for,
+    client_for: Callable[[User], Client],
     alice: Family,
     alice_student: Student,
     campaign: Campaign,
