@@ -8,10 +8,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
-from django.utils.html import escape
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
+from django.utils.html import escape
 from django.utils.http import urlsafe_base64_encode
 
 from extranet.models import OutboxMessage, User

@@ -307,6 +307,20 @@ def offer_answer(*, choice: Choice, family: Family, accept: bool, base_url: str)
         choice.offer_token = ""
         choice.offer_expires_at = None
         choice.state = Choice.State.HELD if accept else Choice.State.RELEASED
+        request = choice.request
+        if accept and request.status == ReenrollmentRequest.Status.VALIDATED and choice.slot:
+            # The request was validated while this course was still waiting: the seat taken
+            # now becomes next year's enrolment at once, as validation would have made it.
+            previous = choice.enrolment
+            Enrolment.objects.get_or_create(
+                student_id=request.student_id,
+                slot=choice.slot,
+                defaults={
+                    "cycle": previous.cycle if previous else "",
+                    "horaires_amenages": previous.horaires_amenages if previous else False,
+                },
+            )
+            choice.state = Choice.State.CONFIRMED
         choice.save(update_fields=["state", "offer_token", "offer_expires_at", "updated_at"])
         if not accept and choice.slot_id is not None:
             _offer_free_seats(choice.slot_id, base_url=base_url)

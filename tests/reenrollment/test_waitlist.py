@@ -373,3 +373,18 @@ def test_an_offer_expiring_while_the_slot_is_full_again_offers_nothing_more(
 
     taken = Choice.objects.filter(slot=piano_monday, state__in=Choice.SEAT_STATES)
     assert [c.enrolment for c in taken] == [carol]
+
+
+def test_a_seat_accepted_after_the_request_was_validated_becomes_an_enrolment_at_once(
+    offered_to_alice: Choice, alice_client: Client, alice_student: Student
+) -> None:
+    request = offered_to_alice.request
+    ReenrollmentRequest.objects.filter(pk=request.pk).update(
+        status=ReenrollmentRequest.Status.VALIDATED
+    )
+
+    alice_client.post(offer_url(offered_to_alice), {"answer": "accept"})
+
+    choice = Choice.objects.get(pk=offered_to_alice.pk)
+    assert choice.state == Choice.State.CONFIRMED
+    assert Enrolment.objects.filter(student=alice_student, slot=choice.slot).exists()
