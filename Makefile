@@ -45,7 +45,8 @@ check: install
 	ALLOWED_HOSTS=portail.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 messages: install
-	DEBUG=1 $(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=bench
+	DEBUG=1 $(PY) manage.py makemessages -l en -l fr --ignore=.venv --ignore=tests --ignore=bench \
+	  --ignore=staticfiles --ignore=fixtures
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 bench: install

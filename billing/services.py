@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import secrets
 from collections import defaultdict
@@ -13,7 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from billing import payzen
@@ -677,3 +678,20 @@ def reminder_send(*, invoice: Invoice, balance: Decimal, base_url: str) -> None:
 
 def family_ledger_filter(family: Family, school_year: SchoolYear, kind: str) -> Q:
     return Q(family=family, school_year=school_year, kind=kind)
+
+
+def _in_french(function: Any) -> Any:
+    """Invoices are in French (French invoicing law), whoever issues them and in whatever
+    language their portal is: the labels built from translatable strings are French."""
+
+    @functools.wraps(function)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        with translation.override("fr"):  # A new override per call: safe across threads.
+            return function(*args, **kwargs)
+
+    return wrapped
+
+
+invoices_issue = _in_french(invoices_issue)
+rental_invoice_issue = _in_french(rental_invoice_issue)
+credit_note_issue = _in_french(credit_note_issue)

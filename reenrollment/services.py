@@ -198,25 +198,32 @@ def reenrollment_submit(
         request.rules_accepted_text = campaign.rules_text
         first_submission = request.submitted_at is None
         request.submitted_at = request.submitted_at or timezone.now()
-        request.status = _completeness(request, student, family)
+        documents = selectors.document_status(campaign, family, student)
+        request.status = _completeness(documents)
         request.save()
         for slot_id in sorted(freed):
             _offer_free_seats(slot_id, base_url=base_url)
-        _send_acknowledgment(request, student, family, base_url=base_url, first=first_submission)
+        _send_acknowledgment(
+            request, student, family, documents, base_url=base_url, first=first_submission
+        )
     return request
 
 
-def _completeness(request: ReenrollmentRequest, student: Student, family: Family) -> str:
-    page = selectors.reenrollment_page(student, family, family.site)
-    if page.missing:
+def _completeness(documents: selectors.DocumentStatus) -> str:
+    if documents.missing:
         return ReenrollmentRequest.Status.INCOMPLETE
     return ReenrollmentRequest.Status.SENT
 
 
 def _send_acknowledgment(
-    request: ReenrollmentRequest, student: Student, family: Family, *, base_url: str, first: bool
+    request: ReenrollmentRequest,
+    student: Student,
+    family: Family,
+    documents: selectors.DocumentStatus,
+    *,
+    base_url: str,
+    first: bool,
 ) -> None:
-    page = selectors.reenrollment_page(student, family, family.site)
     to, language = _family_email(family)
     context = {
         "request": request,
@@ -224,8 +231,8 @@ def _send_acknowledgment(
         "family": family,
         "site": family.site,
         "choices": list(request.choices.select_related("slot__teacher", "course")),  # type: ignore[attr-defined]
-        "received": [row for row in page.family_documents + page.student_documents if row.document],
-        "missing": page.missing,
+        "received": documents.received,
+        "missing": documents.missing,
         "campaign": request.campaign,
         "link": base_url.rstrip("/") + f"/eleves/{student.pk}/reinscription/",
     }
@@ -429,7 +436,7 @@ def _refresh_requests(family: Family, campaign: Campaign) -> None:
         status__in=[ReenrollmentRequest.Status.SENT, ReenrollmentRequest.Status.INCOMPLETE],
     ).select_related("student")
     for request in requests:
-        status = _completeness(request, request.student, family)
+        status = _completeness(selectors.document_status(campaign, family, request.student))
         if status != request.status:
             request.status = status
             request.save(update_fields=["status"])
@@ -588,8 +595,8 @@ def campaign_close(*, campaign: Campaign) -> int:
         )
         missing_by_family: dict[int, tuple[Family, set[str]]] = {}
         for request in requests:
-            page = selectors.reenrollment_page(request.student, request.family, request.family.site)
-            names = {str(row.document_type.name) for row in page.missing}
+            documents = selectors.document_status(campaign, request.family, request.student)
+            names = {str(row.document_type.name) for row in documents.missing}
             family, known = missing_by_family.setdefault(request.family_id, (request.family, set()))
             known.update(names)
         for family, names in missing_by_family.values():

@@ -90,6 +90,12 @@ def reenrollment_tab(request: HttpRequest, pk: int) -> HttpResponse:
                     base_url=request.build_absolute_uri("/"),
                 )
             except ReenrollmentError as error:
+                # Show the slots as they are now (one may have just filled up), with what
+                # the family chose, and the refusal at the top.
+                page = selectors.reenrollment_page(student, family, user.site)
+                form = _form_for(page, request.POST)
+                assert form is not None
+                form.is_valid()
                 form.add_error(None, error.message)
             else:
                 messages.success(

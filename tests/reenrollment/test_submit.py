@@ -294,6 +294,10 @@ def test_a_slot_that_became_full_since_the_page_was_shown_is_refused_in_french(
     )
     assert not ReenrollmentRequest.objects.filter(student=alice_student).exists()
     assert selectors.slot_taken(piano_monday) == 1
+    # The page shown with the refusal is the new state: the slot now offers the waiting list.
+    values = [value for value, _label in slot_options(response, gaelle_piano)]
+    assert f"wait:{piano_monday.pk}" in values
+    assert str(piano_monday.pk) not in values
 
 
 def test_the_service_refuses_a_full_slot_unless_the_family_asks_for_the_waiting_list(
