@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-export DJANGO_SETTINGS_MODULE ?= extranet.settings
 
 .PHONY: run test install migrate demo lint typecheck check messages bench clean
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime
+import functools
 import os
 import platform
 import pstats
@@ -217,22 +218,22 @@ class QueryCounter:
             elapsed = time.perf_counter() - started
             self.count += 1
             self.seconds += elapsed
-            # One shape per statement: bulk inserts differ only by their number of rows.
-            shape = re.sub(r"(, )?\((%s(, )?)+\)", "", sql)
-            entry = self.by_sql.setdefault(shape, [0, 0.0])
+            entry = self.by_sql.setdefault(sql_summary(sql), [0, 0.0])
             entry[0] += 1
             entry[1] += elapsed
 
     def top(self, count: int) -> list[str]:
         rows = sorted(self.by_sql.items(), key=lambda kv: -kv[1][1])[:count]
         return [
-            f"    {n:>7} x {1000 * seconds / n:6.2f} ms = {seconds:6.2f} s  {sql_summary(sql)}"
-            for sql, (n, seconds) in rows
+            f"    {n:>7} x {1000 * seconds / n:6.2f} ms = {seconds:6.2f} s  {summary}"
+            for summary, (n, seconds) in rows
         ]
 
 
+@functools.lru_cache(maxsize=1024)
 def sql_summary(sql: str) -> str:
-    """The statement, short: its verb, its first table and its WHERE clause."""
+    """The statement, short: its verb, its first table and its WHERE clause (one line per
+    kind of statement, whatever its parameters or its number of rows)."""
     sql = sql.replace('"', "")
     verb = sql.split(None, 1)[0]
     table = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", sql)

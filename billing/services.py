@@ -198,8 +198,14 @@ def residence_of(family: Family, settings: BillingSettings | None) -> str:
 def next_number(*, site: Site, year: int, prefix: str) -> str:
     """The next number of a sequence, taken under a row lock inside the caller's transaction:
     if the invoice is not saved, the number is not used either (no gap)."""
-    InvoiceSequence.objects.get_or_create(site=site, year=year, prefix=prefix)
-    sequence = InvoiceSequence.objects.select_for_update().get(site=site, year=year, prefix=prefix)
+    lookup: dict[str, Any] = {"site": site, "year": year, "prefix": prefix}
+    try:
+        sequence = InvoiceSequence.objects.select_for_update().get(**lookup)
+    except InvoiceSequence.DoesNotExist:
+        # The first number of the sequence: create its row (or find the one another
+        # transaction has just created), then lock it.
+        InvoiceSequence.objects.get_or_create(**lookup)
+        sequence = InvoiceSequence.objects.select_for_update().get(**lookup)
     sequence.last += 1
     sequence.save(update_fields=["last"])
     return f"{prefix}{year}-{sequence.last:06d}"
@@ -286,6 +292,9 @@ def invoices_preview(
         profile = profiles.get(family_id)
         if profile is not None:
             family.billing = profile  # type: ignore[attr-defined]
+        else:
+            # Known to have none: residence_of then reads family.billing without a query.
+            Family.billing.related.set_cached_value(family, None)  # type: ignore[attr-defined]
         children = [
             ChildCourses(
                 name=f"{students[pk].prenom} {students[pk].nom.upper()}",
