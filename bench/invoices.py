@@ -11,14 +11,14 @@ Everything runs in this process, against a PostgreSQL on 127.0.0.1, and stops by
    2 % of the families only have withdrawn enrolments (active=False) and get no invoice;
 2. timed, with the queries counted: (a) billing.services.invoices_preview for the whole site,
    (b) invoices_issue (numbers, lines, 3 instalments), (c) every invoice rendered as a PDF by
-   billing.views.render_invoice_pdf, or an evenly spread sample when all of them would take
-   longer than --pdf-budget seconds (the report says so);
+   billing.views.render_invoice_pdf, in a seeded random order, stopping after --pdf-budget
+   seconds (300) if need be: what was rendered is then a random sample (the report says so);
 3. checks: one invoice per family with an active enrolment, numbers FAC<year>-000001..N with no
    gap (and the sequence's last number is N), the invoices' totals add up to the previews'
    totals, each invoice's lines and 3 instalments add up to its total, a second preview finds
    nothing left to invoice, every PDF is a PDF;
 4. the slowest phase (by its time for all the invoices) is run again under cProfile, and the
-   report says where the time goes (PostgreSQL round trips, Django ORM, reportlab, project).
+   report says where the time goes (psycopg and PostgreSQL, Django ORM, reportlab, project).
 
 The exit code is 1 when a check fails. The database is dropped at the end, whatever happens;
 --max-seconds (default 1800) stops a run that would go on for too long.
@@ -646,7 +646,7 @@ def due_date() -> datetime.date:
 # Profile ----------------------------------------------------------------------------------
 
 BUCKETS = [
-    ("PostgreSQL round trips (psycopg, waiting)", ("psycopg", "select.", "selectors")),
+    ("psycopg and waiting for PostgreSQL", ("psycopg", "select.", "selectors")),
     ("Django ORM (django/db)", ("/django/db/",)),
     ("Django, other", ("/django/",)),
     ("reportlab", ("/reportlab/",)),
@@ -823,6 +823,7 @@ def main() -> int:  # noqa: C901 (the run, step by step)
     checks: list[Check] = []
     phases: list[Phase] = []
     started = time.perf_counter()
+    dropped = False
     try:
         print(f"Invoices bench, {datetime.datetime.now():%Y-%m-%d %H:%M}", flush=True)
         recreate_database()
@@ -905,7 +906,8 @@ def main() -> int:  # noqa: C901 (the run, step by step)
             profiler = cProfile.Profile()
             counter = QueryCounter()
             if name == "pdf":
-                sample = [invoices_for_pdf(site)[i] for i in spread(run.total, args.profile_pdfs)]
+                everything = invoices_for_pdf(site)
+                sample = [everything[i] for i in spread(len(everything), args.profile_pdfs)]
                 title = f"render_invoice_pdf, {len(sample)} invoices"
                 step = time.perf_counter()
                 with connection.execute_wrapper(counter):
@@ -959,6 +961,7 @@ def main() -> int:  # noqa: C901 (the run, step by step)
         signal.alarm(0)
         try:
             drop_database()
+            dropped = True
         except Exception as error:  # The report still matters.
             print(f"cleanup: could not drop {DB_NAME}: {error!r}", file=sys.stderr)
 
@@ -993,7 +996,10 @@ def main() -> int:  # noqa: C901 (the run, step by step)
         print(f"Profile: {title}")
         print("\n".join(lines))
     print()
-    print(f"total {time.perf_counter() - started:.0f} s; database {DB_NAME} dropped")
+    print(
+        f"total {time.perf_counter() - started:.0f} s; database {DB_NAME} "
+        + ("dropped" if dropped else "NOT dropped")
+    )
     return 0 if checks and all(check.ok for check in checks) else 1
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
@@ -47,3 +48,24 @@ def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> s
     username = credentials.get("username") or request.POST.get("username", "")
     site_key = site.pk if isinstance(site, Site) else request.POST.get("site", "")
     return f"{site_key}:{str(username).strip().lower()}"
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address login throttling counts failures under.
+
+    With PROXY_COUNT proxies in front, each appends the address it saw to X-Forwarded-For:
+    the client is the PROXY_COUNT-th entry from the right. Entries further left were written by
+    the client itself and are ignored, so nobody can pose as another address.
+    """
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    count = settings.PROXY_COUNT
+    if count <= 0:
+        return remote
+    forwarded = [
+        part.strip()
+        for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+        if part.strip()
+    ]
+    if len(forwarded) < count:
+        return remote
+    return forwarded[-count]

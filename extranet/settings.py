@@ -159,8 +159,10 @@ AXES_USERNAME_CALLABLE = "extranet.auth.axes_username"
 AXES_LOCKOUT_CALLABLE = "extranet.views.login_locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = envint("PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Behind reverse proxies, the client's address is read from X-Forwarded-For, counting
+# PROXY_COUNT trusted proxies from the right (what a client writes there is never trusted).
+PROXY_COUNT = envint("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "extranet.auth.client_ip"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
