@@ -13,7 +13,13 @@ from django.utils.translation import ngettext
 
 from extranet import services
 from extranet.admin_scope import SiteScopedAdmin
-from extranet.models import STUDENT_OPTIONAL_REQUIRED_FIELDS, SchoolYear, Site, User
+from extranet.models import (
+    STUDENT_OPTIONAL_REQUIRED_FIELDS,
+    OutboxMessage,
+    SchoolYear,
+    Site,
+    User,
+)
 
 
 class SiteForm(forms.ModelForm):
@@ -178,3 +184,35 @@ class UserAdmin(SiteScopedAdmin, DjangoUserAdmin):
             % {"count": sent},
             messages.SUCCESS,
         )
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """The email outbox of the whole network: superusers only (it holds every site's mail)."""
+
+    list_display = ["created_at", "to", "subject", "attempts", "sent_at", "last_error"]
+    list_filter = ["sent_at", "attempts"]
+    search_fields = ["to", "subject"]
+    readonly_fields = [
+        "to",
+        "subject",
+        "text_body",
+        "html_body",
+        "created_at",
+        "send_after",
+        "attempts",
+        "sent_at",
+        "last_error",
+    ]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(getattr(request.user, "is_superuser", False))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(getattr(request.user, "is_superuser", False))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

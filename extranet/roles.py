@@ -8,7 +8,18 @@ STAFF_GROUP = "Secrétariat"
 # Apps whose models the secretariat manages in the admin, always scoped to its sites.
 STAFF_APPS = ["extranet", "families", "students", "courses", "reenrollment", "billing"]
 # Site settings and accounts: a secretariat may edit its site and accounts, not create sites.
-STAFF_EXCLUDED_PERMISSIONS = {"add_site", "delete_site", "add_schoolyear", "delete_schoolyear"}
+# School years and the email outbox are the network's, not a site's: superusers only.
+STAFF_EXCLUDED_PERMISSIONS = {
+    "add_site",
+    "delete_site",
+    "add_schoolyear",
+    "change_schoolyear",
+    "delete_schoolyear",
+    "add_outboxmessage",
+    "change_outboxmessage",
+    "delete_outboxmessage",
+    "view_outboxmessage",
+}
 
 
 def ensure_staff_group(**kwargs: Any) -> None:
