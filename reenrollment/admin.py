@@ -36,6 +36,19 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+def _serve_for_staff(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    model: type[Document] | type[PreRegistrationDocument],
+    pk: int,
+) -> HttpResponseBase:
+    """Staff of the document's site download it; anyone else gets 404."""
+    queryset = scope_queryset(model.objects.all(), _user(request))
+    if not model_admin.has_view_permission(request):
+        queryset = queryset.none()
+    return serve_document(get_object_or_404(queryset, pk=pk))
+
+
 class DocumentTypeInline(admin.TabularInline):
     model = DocumentType
     extra = 1
@@ -291,11 +304,7 @@ class DocumentAdmin(SiteScopedAdmin):
         ]
 
     def file_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
-        """Staff of the document's site download it; anyone else gets 404."""
-        queryset = scope_queryset(Document.objects.all(), _user(request))
-        if not self.has_view_permission(request):
-            queryset = queryset.none()
-        return serve_document(get_object_or_404(queryset, pk=pk))
+        return _serve_for_staff(self, request, Document, pk)
 
     @admin.display(description=_("fichier"))
     def open_file(self, document: Document) -> str:
@@ -419,11 +428,7 @@ class PreRegistrationAdmin(SiteScopedAdmin):
         ]
 
     def file_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
-        queryset = scope_queryset(PreRegistrationDocument.objects.all(), _user(request))
-        if not self.has_view_permission(request):
-            queryset = queryset.none()
-        document = get_object_or_404(queryset, pk=pk)
-        return serve_document(document)
+        return _serve_for_staff(self, request, PreRegistrationDocument, pk)
 
     @admin.display(boolean=True, description=_("doublon possible"))
     def possible_duplicate(self, pre: PreRegistration) -> bool:
