@@ -649,7 +649,7 @@ BUCKETS = [
     ("psycopg and waiting for PostgreSQL", ("psycopg", "select.", "selectors")),
     ("Django ORM (django/db)", ("/django/db/",)),
     ("Django, other", ("/django/",)),
-    ("reportlab", ("/reportlab/",)),
+    ("reportlab (with its C accelerator)", ("/reportlab/", "_rl_accel")),
     ("project code", (str(ROOT / "billing"), str(ROOT / "extranet"), str(ROOT / "families"))),
 ]
 
