@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from extranet import views
+from extranet import observability, views
 
 portal_patterns = [
     path("", views.landing, name="landing"),
@@ -25,6 +25,8 @@ portal_patterns = [
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("accessibilite/taille-du-texte/", views.text_size, name="text_size"),
     path("mentions-legales/", views.legal, name="legal"),
+    path("sante/", observability.health, name="health"),
+    path("sante/pret/", observability.ready, name="ready"),
 ]
 
 urlpatterns = [
