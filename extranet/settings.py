@@ -5,6 +5,7 @@ var/mail/). Production values are documented in the README's configuration table
 """
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,11 +44,28 @@ VAR_DIR = Path(env("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = envbool("DEBUG", False)
 
+
+def embedded_secret_key(var_dir: Path) -> str:
+    """The embedded setup's key: made at random once, kept in var/secret_key (owner only)."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return path.read_text(encoding="utf-8").strip()
+
+
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and not envbool("ALLOW_INSECURE_KEY", False):
+    if DEBUG or envbool("ALLOW_INSECURE_KEY", False):
+        SECRET_KEY = "insecure-development-key-only-for-debug-and-tests"
+    elif not env("DATABASE_URL"):
+        # The embedded setup (SQLite under var/) works out of the box, with its own key.
+        SECRET_KEY = embedded_secret_key(VAR_DIR)
+    else:
+        # A deployment (DATABASE_URL set) must bring its own key: never a generated one.
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "insecure-development-key-only-for-debug-and-tests"
 
 # The portal's public address, for links in emails sent by the worker.
 PORTAL_URL = env("PORTAL_URL", "http://127.0.0.1:8000")
