@@ -69,6 +69,14 @@ class Site(models.Model):
         blank=True,
         help_text=_("Nom, prénom et date de naissance sont toujours obligatoires."),
     )
+    document_retention_days = models.PositiveIntegerField(
+        _("conservation des pièces justificatives (jours)"),
+        default=365,
+        help_text=_(
+            "Après la clôture d'une campagne de réinscription, ses pièces justificatives sont "
+            "supprimées passé ce délai (commande purge_documents)."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -247,3 +255,41 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class AuditEntry(models.Model):
+    """One action of a staff member (or of the system), kept for superusers to review.
+
+    Written by extranet.audit.record(); never edited. The actor's name and the object's label
+    are copied, so an entry still reads after the account or the object is gone.
+    """
+
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        "User",
+        verbose_name=_("auteur"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("nom de l'auteur"), max_length=150, blank=True)
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    object_type = models.CharField(_("type d'objet"), max_length=100, blank=True)
+    object_id = models.CharField(_("identifiant de l'objet"), max_length=64, blank=True)
+    object_repr = models.CharField(_("objet"), max_length=200, blank=True)
+    details = models.JSONField(_("détails"), default=dict, blank=True)
+    request_id = models.CharField(_("identifiant de requête"), max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("entrée du journal d'audit")
+        verbose_name_plural = _("journal d'audit")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
