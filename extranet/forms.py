@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from extranet.models import Site, User
 
@@ -77,3 +78,40 @@ class TextSizeForm(forms.Form):
     size = forms.ChoiceField(
         choices=[("normal", _("Normale")), ("large", _("Grande")), ("xlarge", _("Très grande"))]
     )
+
+
+class OTPCodeForm(forms.Form):
+    """The 6-digit code of the staff member's authenticator app (TOTP, RFC 6238)."""
+
+    code = forms.CharField(
+        label=_("Code à 6 chiffres"),
+        max_length=10,
+        help_text=_("Le code affiché par votre application d'authentification."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"}
+        ),
+        error_messages={"required": _("Saisissez le code à 6 chiffres.")},
+    )
+
+    error_messages = {
+        "invalid": _(
+            "Ce code n'est pas le bon, ou il a expiré. Saisissez le code affiché maintenant."
+        ),
+        "throttled": _("Trop de codes erronés. Attendez quelques secondes avant de réessayer."),
+        "format": _("Le code est fait de 6 chiffres."),
+    }
+
+    def __init__(self, device: TOTPDevice, *args: Any, **kwargs: Any) -> None:
+        self.device = device
+        super().__init__(*args, **kwargs)
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isdigit() and len(code) == 6):
+            raise forms.ValidationError(self.error_messages["format"], code="format")
+        allowed, _details = self.device.verify_is_allowed()
+        if not allowed:
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        if not self.device.verify_token(code):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return code

@@ -22,6 +22,8 @@ portal_patterns = [
         name="password_reset_complete",
     ),
     path("mot-de-passe/", views.password_change, name="password_change"),
+    path("connexion/verification/", views.otp_verify, name="otp_verify"),
+    path("connexion/verification/configurer/", views.otp_setup, name="otp_setup"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("accessibilite/taille-du-texte/", views.text_size, name="text_size"),
     path("mentions-legales/", views.legal, name="legal"),

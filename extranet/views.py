@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import base64
 from typing import Any
 from urllib.parse import urlencode
 
+import qrcode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -12,7 +14,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.validators import slug_re
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,9 +26,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from qrcode.image.svg import SvgPathImage
 
-from extranet import services
-from extranet.forms import LoginForm, PasswordLostForm, TextSizeForm
+from extranet import audit, services
+from extranet.forms import LoginForm, OTPCodeForm, PasswordLostForm, TextSizeForm
 from extranet.models import Site, User
 
 ACCESS_TITLES = {
@@ -64,7 +70,12 @@ def login(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request, data=request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid() and form.user is not None:
         auth_login(request, form.user)  # Django renews the session key here.
-        return redirect(_safe_next(request) or reverse("extranet:home"))
+        target = _safe_next(request)
+        if form.user.is_staff:
+            # Staff confirm with their authenticator app before anything else.
+            query = urlencode({"next": target or reverse("admin:index")})
+            return redirect(f"{reverse('extranet:otp_verify')}?{query}")
+        return redirect(target or reverse("extranet:home"))
     return render(
         request,
         "extranet/login.html",
@@ -180,9 +191,87 @@ def legal(request: HttpRequest) -> HttpResponse:
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:
-    """The admin has no login of its own: staff log in with their site like everyone."""
+    """The admin has no login of its own: staff log in with their site like everyone, then
+    confirm with a code of their authenticator app."""
     target = _safe_next(request) or reverse("admin:index")
+    if request.user.is_authenticated and request.user.is_staff:
+        return redirect(f"{reverse('extranet:otp_verify')}?{urlencode({'next': target})}")
     return redirect(f"{reverse('extranet:login')}?{urlencode({'next': target})}")
+
+
+def _staff_user(request: HttpRequest) -> User:
+    user = request.user
+    if not (isinstance(user, User) and user.is_active and user.is_staff):
+        raise Http404
+    return user
+
+
+def _qr_code_data_uri(text: str) -> str:
+    """The QR code of an otpauth:// address, as an SVG image in a data: address (no file, and
+    allowed by the Content-Security-Policy's img-src)."""
+    image = qrcode.make(text, image_factory=SvgPathImage, border=2)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode("ascii")
+
+
+@sensitive_post_parameters("code")
+@never_cache
+@login_required
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """Second step of a staff login: the 6-digit code of the authenticator app."""
+    user = _staff_user(request)
+    target = _safe_next(request) or reverse("admin:index")
+    if user.is_verified():  # type: ignore[attr-defined]
+        return redirect(target)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        return redirect(f"{reverse('extranet:otp_setup')}?{urlencode({'next': target})}")
+    form = OTPCodeForm(device, data=request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            otp_login(request, device)
+            request.session.cycle_key()  # A new session id with the new privileges.
+            return redirect(target)
+        audit.record("admin.otp_failed", request=request, obj=user)
+    return render(request, "extranet/otp_verify.html", {"form": form, "next": target})
+
+
+@sensitive_post_parameters("code")
+@never_cache
+@login_required
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """First staff login: pair an authenticator app (QR code or key), then confirm a code.
+
+    A staff member who lost their phone asks a superuser, who deletes their device in the
+    admin (Comptes > TOTP devices); the next login comes back here.
+    """
+    user = _staff_user(request)
+    target = _safe_next(request) or reverse("admin:index")
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return redirect(f"{reverse('extranet:otp_verify')}?{urlencode({'next': target})}")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=_("Application"), confirmed=False)
+    form = OTPCodeForm(device, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            audit.record("admin.otp_configured", request=request, obj=user)
+        otp_login(request, device)
+        request.session.cycle_key()
+        return redirect(target)
+    secret = base64.b32encode(device.bin_key).decode("ascii")
+    return render(
+        request,
+        "extranet/otp_setup.html",
+        {
+            "form": form,
+            "next": target,
+            "qr_code": _qr_code_data_uri(device.config_url),
+            "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+        },
+    )
 
 
 @require_POST

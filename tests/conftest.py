@@ -15,6 +15,8 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from extranet.models import SchoolYear, Site, User
 from extranet.roles import STAFF_GROUP
@@ -27,6 +29,9 @@ from tests.factories import (
     StudentFactory,
     UserFactory,
 )
+
+# django_assert_num_queries without the savepoints of ATOMIC_REQUESTS (tests/query_counts.py).
+pytest_plugins = ["tests.query_counts"]
 
 
 @pytest.fixture
@@ -99,13 +104,26 @@ def bob_client(bob: Family) -> Client:
     return client
 
 
+def verify_second_factor(client: Client, user: User) -> None:
+    """Mark the client's session as past the TOTP step, as extranet.views.otp_verify does."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 @pytest.fixture
 def client_for(db: None) -> Callable[[User], Client]:
-    """A new client logged in as this account (each one is a separate session)."""
+    """A new client logged in as this account (each one is a separate session); staff
+    accounts are also past the second factor, as after a real login."""
 
     def make(user: User) -> Client:
         client = Client()
         client.force_login(user)
+        if user.is_staff:
+            verify_second_factor(client, user)
         return client
 
     return make

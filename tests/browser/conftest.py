@@ -6,8 +6,10 @@ and create their data inside their fixtures (a `db` rollback would hide it from 
 
 from __future__ import annotations
 
+import base64
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -15,6 +17,7 @@ from urllib.parse import urlencode
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.test import Client
+from django_otp.oath import TOTP
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
@@ -128,15 +131,39 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+def watch_content_security_policy(browser_context: BrowserContext) -> list[str]:
+    """Collect what the Content-Security-Policy blocked in every page of this browser (Chromium
+    reports each blocked script, style or form on the console)."""
+    refused: list[str] = []
+
+    def watch(page: Page) -> None:
+        page.on(
+            "console",
+            lambda message: (
+                refused.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+
+    browser_context.on("page", watch)
+    return refused
+
+
 @pytest.fixture
 def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
-    """A fresh profile (no cookies) on a phone-sized screen, talking to the live server."""
+    """A fresh profile (no cookies) on a phone-sized screen, talking to the live server.
+
+    At the end, nothing the journey did may have been blocked by the Content-Security-Policy.
+    """
     browser_context = browser.new_context(
         base_url=live_server.url, viewport=PHONE, locale="fr-FR", timezone_id="Europe/Paris"
     )
     browser_context.set_default_timeout(TIMEOUT_MS)
+    refused = watch_content_security_policy(browser_context)
     yield browser_context
     browser_context.close()
+    assert not refused, "blocked by the Content-Security-Policy:\n" + "\n".join(refused)
 
 
 @pytest.fixture
@@ -197,18 +224,21 @@ def new_context(
 ) -> Iterator[Callable[[], BrowserContext]]:
     """Make another person's browser (the teacher, the secretariat): a fresh phone profile."""
     made: list[BrowserContext] = []
+    refused: list[str] = []
 
     def make() -> BrowserContext:
         browser_context = browser.new_context(
             base_url=live_server.url, viewport=PHONE, locale="fr-FR", timezone_id="Europe/Paris"
         )
         browser_context.set_default_timeout(TIMEOUT_MS)
+        refused.extend(watch_content_security_policy(browser_context))
         made.append(browser_context)
         return browser_context
 
     yield make
     for browser_context in made:
         browser_context.close()
+    assert not refused, "blocked by the Content-Security-Policy:\n" + "\n".join(refused)
 
 
 def log_in(page: Page, username: str, *, access: str = "usager", next_url: str = "") -> None:
@@ -220,6 +250,26 @@ def log_in(page: Page, username: str, *, access: str = "usager", next_url: str =
     page.get_by_label("Identifiant").fill(username)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+
+
+def totp_code(secret: str) -> str:
+    """What the authenticator app shows now for this base32 key."""
+    totp = TOTP(base64.b32decode(secret.replace(" ", "")))
+    totp.time = time.time()
+    return f"{totp.token():06d}"
+
+
+def log_in_staff(page: Page, username: str, *, next_url: str = "/admin/") -> None:
+    """A staff login: the form, then pairing the authenticator app with the key shown, as a
+    secretariat member does the first time (the pages pass axe-core like any other)."""
+    log_in(page, username, next_url=next_url)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Activer la vérification en deux étapes"
+    )
+    check_page(page)
+    secret = page.locator("#otp-secret").inner_text()
+    page.get_by_label("Code à 6 chiffres").fill(totp_code(secret))
+    page.get_by_role("button", name="Activer").click()
 
 
 @pytest.fixture

@@ -159,7 +159,7 @@ def test_a_teacher_lands_on_the_teacher_page(client: Client, teacher: User, mois
     assert client.get("/accueil/")["Location"] == "/enseignant/"
 
 
-def test_the_secretariat_lands_on_the_admin(
+def test_the_secretariat_is_asked_for_the_second_factor_before_the_admin(
     client: Client, moissy_staff: User, moissy: Site
 ) -> None:
     response = client.post(
@@ -168,8 +168,13 @@ def test_the_secretariat_lands_on_the_admin(
         follow=True,
     )
 
-    assert response.redirect_chain == [("/accueil/", 302), ("/admin/", 302)]
+    # No authenticator paired yet: the setup page (tests/extranet/test_second_factor.py).
+    assert response.redirect_chain == [
+        ("/connexion/verification/?next=%2Fadmin%2F", 302),
+        ("/connexion/verification/configurer/?next=%2Fadmin%2F", 302),
+    ]
     assert response.status_code == 200
+    assert client.get("/admin/").status_code == 302
 
 
 def test_it_goes_back_to_the_page_asked_before_login(
@@ -226,7 +231,7 @@ def test_it_renews_the_session_key_at_login(client: Client, alice: Family, moiss
     assert logged_in_user_id(client) == alice.account.pk
 
 
-def test_it_asks_the_admin_login_to_go_through_the_portal_login(client: Client) -> None:
+def test_it_asks_the_admin_login_to_go_through_the_portal_login(client: Client, db: None) -> None:
     response = client.get("/admin/login/?next=/admin/families/family/")
 
     assert response.status_code == 302
