@@ -19,7 +19,13 @@ from courses.models import (
     Slot,
     Teacher,
 )
-from extranet.admin_scope import SiteScopedAdmin
+from extranet.admin_scope import SiteScopedAdmin, SiteScopedTabularInline
+from extranet.models import User
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
 
 
 class ScopedValuesFilter(admin.AllValuesFieldListFilter):
@@ -82,7 +88,7 @@ class RoomAdmin(SiteScopedAdmin):
     search_fields = ["name"]
 
 
-class EnrolmentInline(admin.TabularInline):
+class EnrolmentInline(SiteScopedTabularInline):
     model = Enrolment
     extra = 0
     autocomplete_fields = ["student"]
@@ -158,13 +164,13 @@ class AbsenceAdmin(SiteScopedAdmin):
     @admin.action(description=_("Accepter la justification de la famille"))
     def accept_justification(self, request: HttpRequest, queryset: QuerySet[Absence]) -> None:
         for absence in queryset:
-            services.absence_justification_decide(absence=absence, accept=True)
+            services.absence_justification_decide(absence=absence, accept=True, by=_user(request))
         self.message_user(request, _("Justifications acceptées."), messages.SUCCESS)
 
     @admin.action(description=_("Refuser la justification de la famille"))
     def refuse_justification(self, request: HttpRequest, queryset: QuerySet[Absence]) -> None:
         for absence in queryset:
-            services.absence_justification_decide(absence=absence, accept=False)
+            services.absence_justification_decide(absence=absence, accept=False, by=_user(request))
         self.message_user(request, _("Justifications refusées."), messages.SUCCESS)
 
 

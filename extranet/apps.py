@@ -8,8 +8,11 @@ class ExtranetConfig(AppConfig):
     verbose_name = _("Portail et comptes")
 
     def ready(self) -> None:
+        from extranet import audit
         from extranet.roles import ensure_staff_group
 
         # After every migrate, the "Secrétariat" group gets the permissions of the portal's models,
         # including those added by a new release (Django creates permissions the same way).
         post_migrate.connect(ensure_staff_group, dispatch_uid="extranet.ensure_staff_group")
+        # Staff logins and failed logins go to the audit log.
+        audit.connect_signals()

@@ -19,6 +19,11 @@ STAFF_EXCLUDED_PERMISSIONS = {
     "change_outboxmessage",
     "delete_outboxmessage",
     "view_outboxmessage",
+    # The audit log is for superusers only, and nobody edits it.
+    "add_auditentry",
+    "change_auditentry",
+    "delete_auditentry",
+    "view_auditentry",
 }
 
 
