@@ -55,6 +55,13 @@ class Family(models.Model):
         help_text=_("Posé quand la famille change d'adresse ; la réinscription le demande."),
     )
     address_changed_at = models.DateTimeField(_("adresse modifiée le"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(
+        _("anonymisée le"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Famille partie dont les données personnelles ont été effacées."),
+    )
 
     history = HistoricalRecords(verbose_name=_("historique famille"))
 

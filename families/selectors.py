@@ -4,10 +4,11 @@ from extranet.models import User
 from families.models import Family
 
 
-def get_family_for_user(user: User) -> Family:
-    """The family of a family login, with its site; 404 for any other account."""
+def get_family_for_user(user: User, *related: str) -> Family:
+    """The family of a family login, with its site (and the `related` objects, in the same
+    query, as select_related() names them); 404 for any other account."""
     try:
-        family = Family.objects.get(account=user)
+        family = Family.objects.select_related(*related).get(account=user)
     except Family.DoesNotExist:
         raise Http404 from None
     if family.site_id != user.site_id:

@@ -7,6 +7,15 @@ from django.utils import timezone
 
 from families.models import ADDRESS_FIELDS, Family
 
+
+class FamiliesError(Exception):
+    """A refusal of the families rules, with a message for the family or staff."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
 # The responsible's contact details that students marked "Utiliser les coordonnées du
 # responsable légal" follow.
 SHARED_CONTACT_FIELDS = ("adresse", "code_postal", "ville", "tel_domicile", "mobile", "tel_pro")

@@ -104,3 +104,14 @@ def test_it_reminds_a_family_that_moved_to_bring_a_proof_of_address(
     response = alice_client.get("/famille/accueil/")
 
     assert "justificatif de domicile" in text(find(page(response), "p", class_="notice"))
+
+
+def test_its_title_names_the_page_and_the_site(alice_client: Client, moissy: Site) -> None:
+    response = alice_client.get("/famille/accueil/")
+
+    assert text(find(page(response), "title")) == f"Accueil · {moissy.name} · Tutti"
+
+
+def test_it_leads_to_mes_donnees(alice_client: Client) -> None:
+    links = find_all(page(alice_client.get("/famille/accueil/")), "a", href="/famille/mes-donnees/")
+    assert [text(link) for link in links if "Mes données" in text(link)]
