@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Callable
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -40,11 +40,15 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+# The health endpoints run outside ATOMIC_REQUESTS' transaction: opening it needs the database,
+# which liveness must not touch and readiness must report on (503), not fail on (500).
+@transaction.non_atomic_requests
 def health(request: HttpRequest) -> HttpResponse:
     """Liveness: the process answers (no database involved)."""
     return JsonResponse({"status": "ok"})
 
 
+@transaction.non_atomic_requests
 def ready(request: HttpRequest) -> HttpResponse:
     """Readiness: the database answers; 503 otherwise, so a load balancer skips this host."""
     try:

@@ -13,6 +13,10 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The suite's cache is its own, in memory, even where REDIS_URL is set (CI): a Redis shared with
+# other runs would carry counters from one run to the next, and clearing it would empty it for
+# all. tests/extranet/test_scale_out.py checks the Redis cache itself.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES["default"] = {  # noqa: F405
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": str(VAR_DIR / "test-media"), "base_url": None},  # noqa: F405
