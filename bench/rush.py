@@ -2,9 +2,10 @@
 
 Everything runs on this machine, over loopback, and stops by itself:
 
-1. a fresh PostgreSQL database (tutti_bench, dropped and recreated for each scenario), migrated,
-   filled with the Django ORM: one site, this school year and the next, an open campaign with no
-   document to provide, N families with one pupil each, enrolled this year in a course;
+1. a fresh PostgreSQL database (tutti_bench, or $RUSH_DB_NAME; dropped and recreated for each
+   scenario), migrated, filled with the Django ORM: one site, this school year and the next, an
+   open campaign with no document to provide, N families with one pupil each, enrolled this year
+   in a course;
 2. gunicorn (4 sync workers, one thread each) on a free port of 127.0.0.1;
 3. every family logs in first (real Argon2id check) and opens its Réinscription tab; then all
    the submissions are released together by a threading.Barrier, one POST each; a second wave
@@ -17,6 +18,10 @@ Everything runs on this machine, over loopback, and stops by itself:
 Scenario A: one next-year slot of 30 seats, all families choose it.
 Scenario B: the families spread over N/4 courses, each with one next-year slot of 3 seats.
 
+With --in-process there is no server and no rush: each family submits in turn through
+Django's test client, and the script prints the CPU time and the statements of an accepted and
+of a refused submission, and where a profile of them spends its time.
+
 The exit code is 1 when a slot's seats differ from its capacity or an error happened. Needs a
 PostgreSQL reachable as postgres@127.0.0.1:5432 (trust authentication); the bench database is
 dropped at the end, whatever happens.
@@ -25,9 +30,12 @@ dropped at the end, whatever happens.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime
+import logging
 import os
 import platform
+import pstats
 import re
 import shutil
 import signal
@@ -49,7 +57,10 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "tutti_bench"
+# Its own database, dropped and recreated: RUSH_DB_NAME lets two runs share the server.
+DB_NAME = os.environ.get("RUSH_DB_NAME", "tutti_bench")
+if not re.fullmatch(r"[a-z_][a-z0-9_]*", DB_NAME):
+    sys.exit(f"RUSH_DB_NAME: not a plain database name: {DB_NAME!r}")
 PG_URL = "postgres://postgres@127.0.0.1:5432"
 PASSWORD = "rentree-bench-2026"
 TARGET_P95 = 1.0  # seconds, the issue's target for one submission under the rush
@@ -359,11 +370,20 @@ def log_in_and_open_tab(base_url: str, site_pk: int, spec: FamilySpec) -> Client
     )
     if answer.status_code != 302:
         raise RuntimeError(f"{spec.username}: login answered {answer.status_code}")
-    url = f"{base_url}/eleves/{spec.student_pk}/reinscription/"
+    url = f"{base_url}{tab_path(spec)}"
     page = session.get(url, timeout=REQUEST_TIMEOUT)
     page.raise_for_status()
+    return Client(spec, session, url, tab_form(spec, page.text))
+
+
+def tab_path(spec: FamilySpec) -> str:
+    return f"/eleves/{spec.student_pk}/reinscription/"
+
+
+def tab_form(spec: FamilySpec, html: str) -> dict[str, str]:
+    """What "Valider" sends from this tab: the course renewed in the family's slot."""
     parser = TabParser()
-    parser.feed(page.text)
+    parser.feed(html)
     renew = [name for name in parser.inputs if name.startswith("renew_")]
     if len(renew) != 1 or "csrfmiddlewaretoken" not in parser.inputs:
         raise RuntimeError(f"{spec.username}: unexpected Réinscription tab (fields {renew})")
@@ -371,7 +391,7 @@ def log_in_and_open_tab(base_url: str, site_pk: int, spec: FamilySpec) -> Client
     options = parser.selects.get(f"slot_{enrolment_pk}", [])
     if str(spec.slot_pk) not in options:
         raise RuntimeError(f"{spec.username}: slot {spec.slot_pk} not offered ({options})")
-    form = {
+    return {
         "csrfmiddlewaretoken": parser.inputs["csrfmiddlewaretoken"],
         f"renew_{enrolment_pk}": "on",
         f"slot_{enrolment_pk}": str(spec.slot_pk),
@@ -379,7 +399,6 @@ def log_in_and_open_tab(base_url: str, site_pk: int, spec: FamilySpec) -> Client
         "comment": "",
         "accept_rules": "on",
     }
-    return Client(spec, session, url, form)
 
 
 @dataclass
@@ -625,6 +644,108 @@ def run_scenario(
     )
 
 
+# In-process cost of one submission ----------------------------------------------------------
+
+TRANSACTION = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
+
+
+def area(filename: str) -> str:
+    """Where a function of the profile lives, for the own-time table."""
+    if "psycopg" in filename:
+        return "psycopg, and waiting for PostgreSQL"
+    if "django/db/" in filename:
+        return "Django ORM"
+    if "django/template" in filename or "crispy_forms" in filename:
+        return "templates"
+    if "site-packages/django/" in filename:
+        return "Django, other"
+    if "site-packages" in filename:
+        return "other libraries"
+    if filename.startswith(str(ROOT)):
+        return "project"
+    return "Python standard library and builtins"
+
+
+def statements_under_lock(statements: list[str]) -> int:
+    """The statements run while the slot's row is locked, from its SELECT ... FOR UPDATE to the
+    COMMIT (or to the ROLLBACK TO SAVEPOINT of a refusal, which releases it), savepoints aside."""
+    count = None
+    for sql in statements:
+        if count is None:
+            if "FOR UPDATE" in sql and '"courses_slot"' in sql:
+                count = 0
+            continue
+        if sql.startswith(("COMMIT", "ROLLBACK")):
+            break
+        if not sql.startswith(TRANSACTION):
+            count += 1
+    return count or 0
+
+
+def in_process(args: argparse.Namespace, password_hash: str) -> int:
+    """The cost of one submission, without the HTTP server and the rush: every family submits
+    in turn through Django's test client (CSRF checked, DEBUG off), the first half to a slot
+    with a seat for each, the second half once it is full. CPU time per POST, statements (and
+    how many after the slot's lock), then the same again under cProfile."""
+    from django.test import Client as TestClient
+    from django.test.utils import CaptureQueriesContext
+
+    families = args.families
+    # Each refusal is a 400 answer, which Django logs as a warning.
+    logging.getLogger("django.request").setLevel(logging.ERROR)
+    scenario = Scenario("P", "in process", 1, families // 2)
+    print(f"\n== In process: {families} families, 1 slot of {families // 2} seats", flush=True)
+    recreate_database()
+    call_command("migrate", interactive=False, verbosity=0)
+    _site_pk, specs = generate(scenario, families, password_hash)
+    posts = []
+    for spec in specs:
+        client = TestClient(enforce_csrf_checks=True, SERVER_NAME="127.0.0.1")
+        client.force_login(User.objects.get(username=spec.username))
+        page = client.get(tab_path(spec))
+        posts.append((client, tab_path(spec), tab_form(spec, page.content.decode())))
+    # Half of each group is timed, the other half profiled (cProfile slows everything down).
+    quarter = families // 4
+    groups = {
+        "accepted": (posts[:quarter], posts[quarter : 2 * quarter], 302),
+        "refused": (posts[2 * quarter : 3 * quarter], posts[3 * quarter :], 400),
+    }
+    problems = []
+    for name, (timed, profiled, status) in groups.items():
+        cpu, counts, under_lock = [], [], []
+        for client, path, form in timed:
+            with CaptureQueriesContext(connection) as context:
+                started = time.process_time()
+                answer = client.post(path, form)
+                cpu.append(time.process_time() - started)
+            if answer.status_code != status:
+                problems.append(f"{name}: status {answer.status_code}")
+            statements = [q["sql"] for q in context.captured_queries]
+            counts.append(sum(1 for sql in statements if not sql.startswith(TRANSACTION)))
+            under_lock.append(statements_under_lock(statements))
+        profile = cProfile.Profile()
+        for client, path, form in profiled:
+            profile.enable()
+            client.post(path, form)
+            profile.disable()
+        print(
+            f"{name}: {len(timed)} POSTs, CPU per POST median {statistics.median(cpu) * 1000:.1f}"
+            f" ms (max {max(cpu) * 1000:.1f}), {statistics.median(counts):.0f} statements "
+            f"(without BEGIN, COMMIT, savepoints), {statistics.median(under_lock):.0f} "
+            f"while the slot is locked"
+        )
+        own: Counter[str] = Counter()
+        stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+        for (filename, _line, _function), (_cc, _nc, tottime, _ct, _callers) in stats.items():
+            own[area(filename)] += tottime
+        total = sum(own.values())
+        for label, seconds in own.most_common():
+            print(f"   {label:40} {100 * seconds / total:5.1f} % of the own time")
+    for problem in problems[:5]:
+        print(f"problem: {problem}")
+    return 1 if problems else 0
+
+
 # Report -----------------------------------------------------------------------------------
 
 
@@ -768,6 +889,11 @@ def main() -> int:
         help="DB_CONN_MAX_AGE of the server (default: the settings' default, 0)",
     )
     parser.add_argument("--keep-log", type=Path, help="copy gunicorn's log there at the end")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="no rush: the CPU and statements of one submission, in this process, and a profile",
+    )
     args = parser.parse_args()
     if args.families < 8 or args.families % 4:
         parser.error("--families must be a multiple of 4, at least 8")
@@ -790,6 +916,8 @@ def main() -> int:
         # One real Argon2id hash for every account: creating 200 hashes would only slow the
         # setup; each login still verifies it with the real hasher.
         password_hash = make_password(PASSWORD)
+        if args.in_process:
+            return in_process(args, password_hash)
         chosen = scenarios(args.families)
         for name in ["A", "B"] if args.scenario == "all" else [args.scenario]:
             results.append(run_scenario(chosen[name], args, password_hash, log_path))

@@ -9,12 +9,14 @@ from django.utils.translation import ngettext
 from families.choices import Civilite
 from families.forms import EMAIL_ERRORS, ContactFieldsMixin
 from reenrollment.models import Choice, PreRegistration
-from reenrollment.selectors import CourseRow
+from reenrollment.selectors import CourseRow, seats_left
 
 
 def slot_label(slot: Any) -> str:  # a Slot annotated by selectors.with_occupancy
-    free = max(slot.capacity - slot.enrolled - slot.held, 0)
+    free = seats_left(slot)
     base = f"{slot.get_weekday_display()} {slot.start_time:%H:%M} · {slot.teacher}"
+    if free is None:
+        return base
     if free <= 0:
         return str(_("%(slot)s · complet : liste d'attente") % {"slot": base})
     seats = ngettext("%(n)s place restante", "%(n)s places restantes", free) % {"n": free}
@@ -71,7 +73,9 @@ class ReenrollmentForm(forms.Form):
                 continue
             options: list[tuple[str, Any]] = [("", _("Choisissez un horaire"))]
             for slot in row.slots:
-                full = slot.capacity - slot.enrolled - slot.held <= 0  # type: ignore[attr-defined]
+                # Seats not counted (the check of a submission) is never full: the service
+                # counts them, under the slot's lock.
+                full = seats_left(slot) == 0
                 mine = choice is not None and choice.slot_id == slot.pk
                 value = f"wait:{slot.pk}" if full and not mine else str(slot.pk)
                 label = (
