@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint typecheck check messages bench clean
+.PHONY: run test install migrate demo lint typecheck check messages bench bench-load clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,16 @@ messages: install
 
 bench: install
 	$(PY) bench/argon2_hashing.py
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	touch $@
+
+## Load benchmark at network size (bench/README.md): needs the PostgreSQL of 127.0.0.1:5432;
+## the first run generates the network (about 2 minutes), each run takes about 3 minutes.
+## Options through ARGS, e.g. make bench-load ARGS="--rush --duration 60".
+bench-load: $(VENV)/.bench-installed
+	$(PY) bench/load/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles
