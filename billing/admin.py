@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -16,6 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from billing import services
 from billing.models import (
@@ -182,6 +184,10 @@ class InvoiceAdmin(SiteScopedAdmin):
         invoice = self._invoice(request, pk)
         return pdf_response(render_invoice_pdf(invoice), f"{invoice.number}.pdf")
 
+    # Not one transaction for the whole run: invoices_issue commits family by family, so that
+    # the site's invoice-number lock is held for one invoice at a time (not the minutes a
+    # network-sized run takes), and a run cut short keeps what it issued and resumes there.
+    @transaction.non_atomic_requests
     def generate_view(self, request: HttpRequest) -> HttpResponse:
         """Generate the year's invoices: a preview first, then issue."""
         if not request.user.has_perm("billing.add_invoice"):
@@ -199,8 +205,13 @@ class InvoiceAdmin(SiteScopedAdmin):
                         due_date=data["due_date"],
                         label=data["label"],
                         instalments=data["instalments"],
+                        by=_user(request),
                     )
-                    self.message_user(request, _("%(n)s facture(s) émise(s).") % {"n": len(issued)})
+                    self.message_user(
+                        request,
+                        ngettext("%(n)s facture émise.", "%(n)s factures émises.", len(issued))
+                        % {"n": len(issued)},
+                    )
                     return redirect("admin:billing_invoice_changelist")
                 drafts = services.invoices_preview(
                     site=data["site"],
@@ -231,6 +242,7 @@ class InvoiceAdmin(SiteScopedAdmin):
                     invoice=invoice,
                     amount=form.cleaned_data["amount"],
                     reason=form.cleaned_data["reason"],
+                    by=_user(request),
                 )
             except BillingError as error:
                 form.add_error(None, error.message)
@@ -261,11 +273,15 @@ class InvoiceAdmin(SiteScopedAdmin):
                             invoice=invoice,
                             balance=balance,
                             base_url=request.build_absolute_uri("/"),
+                            by=_user(request),
                         )
                         sent += 1
                     except BillingError as error:
                         self.message_user(request, f"{invoice} : {error.message}", messages.ERROR)
-            self.message_user(request, _("%(n)s relance(s) envoyée(s).") % {"n": sent})
+            self.message_user(
+                request,
+                ngettext("%(n)s relance envoyée.", "%(n)s relances envoyées.", sent) % {"n": sent},
+            )
             return redirect("admin:billing_invoice_unpaid")
         context = {
             **self.admin_site.each_context(request),
@@ -322,12 +338,18 @@ class InvoiceAdmin(SiteScopedAdmin):
             if balance > 0:
                 try:
                     services.reminder_send(
-                        invoice=invoice, balance=balance, base_url=request.build_absolute_uri("/")
+                        invoice=invoice,
+                        balance=balance,
+                        base_url=request.build_absolute_uri("/"),
+                        by=_user(request),
                     )
                     sent += 1
                 except BillingError as error:
                     self.message_user(request, f"{invoice} : {error.message}", messages.ERROR)
-        self.message_user(request, _("%(n)s relance(s) envoyée(s).") % {"n": sent})
+        self.message_user(
+            request,
+            ngettext("%(n)s relance envoyée.", "%(n)s relances envoyées.", sent) % {"n": sent},
+        )
 
 
 class PaymentForm(forms.ModelForm):
@@ -353,6 +375,7 @@ class PaymentAdmin(SiteScopedAdmin):
     balance check); once saved they are not edited."""
 
     form = PaymentForm
+    audit_addition_action = None  # The service logs "payment.recorded", with the amount.
     list_display = [
         "receipt_number",
         "family",
@@ -385,6 +408,7 @@ class PaymentAdmin(SiteScopedAdmin):
                 amount=obj.amount,
                 operation_number=obj.operation_number,
                 date=obj.date,
+                by=_user(request),
             )
         except BillingError as error:
             self.message_user(request, error.message, messages.ERROR)
@@ -435,6 +459,7 @@ class InstrumentRentalAdmin(SiteScopedAdmin):
                 rental=rental,
                 school_year=year,
                 due_date=timezone.localdate() + datetime.timedelta(days=30),
+                by=_user(request),
             )
         self.message_user(request, _("Locations facturées."))
 

@@ -35,7 +35,9 @@ from billing.models import (
     TariffKind,
 )
 from courses.models import Enrolment
-from extranet.models import SchoolYear, Site
+from extranet import audit
+from extranet.audit import Action
+from extranet.models import SchoolYear, Site, User
 from extranet.services import send_templated_email
 from families.models import Family
 from reenrollment.models import CeilingTariff
@@ -328,6 +330,7 @@ def invoices_issue(
     due_date: datetime.date,
     label: str,
     instalments: int = 1,
+    by: User | None = None,
 ) -> list[Invoice]:
     """Issue the year's invoices as previewed; each gets the next number, with no gap."""
     settings = BillingSettings.objects.filter(site=site).first()
@@ -374,12 +377,28 @@ def invoices_issue(
                 Instalment(invoice=invoice, due_date=date, amount=amount)
                 for date, amount in draft.instalments
             )
+            _record_invoice(invoice, by)
             issued.append(invoice)
     return issued
 
 
+def _record_invoice(invoice: Invoice, by: User | None) -> None:
+    audit.record(
+        Action.INVOICE_ISSUED,
+        actor=by,
+        obj=invoice,
+        number=invoice.number,
+        family=invoice.billing_name,
+        total=invoice.total,
+    )
+
+
 def rental_invoice_issue(
-    *, rental: InstrumentRental, school_year: SchoolYear, due_date: datetime.date
+    *,
+    rental: InstrumentRental,
+    school_year: SchoolYear,
+    due_date: datetime.date,
+    by: User | None = None,
 ) -> Invoice:
     """Invoice an instrument rental ("Facturation locations") for its contract months."""
     months = (
@@ -421,10 +440,13 @@ def rental_invoice_issue(
             ),
             amount=total,
         )
+        _record_invoice(invoice, by)
     return invoice
 
 
-def credit_note_issue(*, invoice: Invoice, amount: Decimal, reason: str) -> Invoice:
+def credit_note_issue(
+    *, invoice: Invoice, amount: Decimal, reason: str, by: User | None = None
+) -> Invoice:
     """Correct an issued invoice with a credit note ("avoir"): the invoice is never edited."""
     amount = money(amount)
     if amount <= 0 or amount > invoice.total:
@@ -451,6 +473,15 @@ def credit_note_issue(*, invoice: Invoice, amount: Decimal, reason: str) -> Invo
             billing_address=invoice.billing_address,
         )
         InvoiceLine.objects.create(invoice=note, label=reason, amount=-amount)
+        audit.record(
+            Action.CREDIT_NOTE_ISSUED,
+            actor=by,
+            obj=note,
+            number=note.number,
+            invoice=invoice.number,
+            amount=amount,
+            reason=reason,
+        )
     return note
 
 
@@ -468,6 +499,7 @@ def payment_record(
     amount: Decimal,
     operation_number: str = "",
     date: datetime.date | None = None,
+    by: User | None = None,
 ) -> Payment:
     """Record a payment or a discount against an invoice (partial payments allowed)."""
     amount = money(amount)
@@ -478,7 +510,7 @@ def payment_record(
         if amount > invoice_balance(locked):
             raise BillingError(_("Le montant dépasse le solde de la facture."))
         today = timezone.localdate()
-        return Payment.objects.create(
+        payment = Payment.objects.create(
             site=locked.site,
             family=locked.family,
             invoice=locked,
@@ -488,6 +520,17 @@ def payment_record(
             receipt_number=next_number(site=locked.site, year=today.year, prefix="RC"),
             amount=amount,
         )
+        audit.record(
+            Action.PAYMENT_RECORDED,
+            actor=by,
+            obj=payment,
+            invoice=locked.number,
+            amount=amount,
+            mode=payment.get_mode_display(),
+            operation_number=operation_number,
+            date=payment.date,
+        )
+        return payment
 
 
 # Online payment -----------------------------------------------------------------------
@@ -612,6 +655,14 @@ def notification_handle(fields: Mapping[str, str], *, base_url: str) -> str:
             tx.status = OnlineTransaction.Status.PAID
             tx.payment = payment
             tx.save(update_fields=["status", "payment"])
+            audit.record(
+                Action.PAYMENT_ONLINE,
+                obj=payment,
+                invoice=tx.invoice.number,
+                amount=payment.amount,
+                transaction_id=tx.trans_id,
+                order_id=tx.order_id,
+            )
             _send_receipt(payment, base_url=base_url)
             outcome = "paid"
         elif status in payzen.REFUSED_STATUSES:
@@ -667,22 +718,28 @@ def unpaid_invoices(site_ids: Sequence[int] | None = None) -> list[tuple[Any, De
     return result
 
 
-def reminder_send(*, invoice: Invoice, balance: Decimal, base_url: str) -> None:
+def reminder_send(
+    *, invoice: Invoice, balance: Decimal, base_url: str, by: User | None = None
+) -> None:
     family = invoice.family
     to = family.email or (family.account.email if family.account else "")
     if not to:
         raise BillingError(_("La famille n'a pas d'adresse e-mail."))
-    send_templated_email(
-        to=to,
-        template="billing/emails/reminder",
-        context={
-            "invoice": invoice,
-            "balance": balance,
-            "site": invoice.site,
-            "link": base_url.rstrip("/") + "/facturation/",
-        },
-        language=family.account.language if family.account else "fr",
-    )
+    with transaction.atomic():
+        send_templated_email(
+            to=to,
+            template="billing/emails/reminder",
+            context={
+                "invoice": invoice,
+                "balance": balance,
+                "site": invoice.site,
+                "link": base_url.rstrip("/") + "/facturation/",
+            },
+            language=family.account.language if family.account else "fr",
+        )
+        audit.record(
+            Action.REMINDER_SENT, actor=by, obj=invoice, number=invoice.number, balance=balance
+        )
 
 
 def family_ledger_filter(family: Family, school_year: SchoolYear, kind: str) -> Q:

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings as django_settings
@@ -69,7 +69,9 @@ def index(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     family = get_family_for_user(user)
     years = list(SchoolYear.objects.order_by("-start_date"))
-    current = SchoolYear.current()
+    # SchoolYear.current(), from the list already read: the year under way, else the last one.
+    today = timezone.localdate()
+    current = next((y for y in years if y.start_date <= today <= y.end_date), None)
     chosen = request.GET.get("annee", "")
     year = (
         next((y for y in years if str(y.pk) == chosen), None)
@@ -254,7 +256,7 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
         base_url=request.build_absolute_uri("/"),
     )
     action = shop.gateway_url if not shop.builtin else reverse("billing:test_gateway")
-    return render(
+    response = render(
         request,
         "billing/redirect.html",
         {
@@ -265,6 +267,13 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
             "tab": "billing",
         },
     )
+    if not shop.builtin:
+        # The Content-Security-Policy lets this one form post to the site's gateway.
+        gateway = urlsplit(shop.gateway_url)
+        response._csp_update = {  # type: ignore[attr-defined]
+            "form-action": [f"{gateway.scheme}://{gateway.netloc}"]
+        }
+    return response
 
 
 @csrf_exempt
@@ -358,7 +367,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {}
     children_initial: list[dict[str, Any]] = []
     if user is not None and user.is_family:
-        family = get_family_for_user(user)
+        family = get_family_for_user(user, "billing")
         profile = getattr(family, "billing", None)
         initial = {
             "site": user.site,

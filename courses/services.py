@@ -20,7 +20,9 @@ from courses.models import (
     Teacher,
     new_calendar_token,
 )
-from extranet.models import SchoolYear
+from extranet import audit
+from extranet.audit import Action
+from extranet.models import SchoolYear, User
 from extranet.services import send_templated_email
 from students.models import Student
 
@@ -81,7 +83,9 @@ def absence_declare(
     return absence
 
 
-def absence_justification_decide(*, absence: Absence, accept: bool) -> Absence:
+def absence_justification_decide(
+    *, absence: Absence, accept: bool, by: User | None = None
+) -> Absence:
     """The secretariat accepts (or refuses) a justification the family gave."""
     with transaction.atomic():
         locked = Absence.objects.select_for_update().get(pk=absence.pk)
@@ -90,6 +94,12 @@ def absence_justification_decide(*, absence: Absence, accept: bool) -> Absence:
         )
         locked.justified = accept
         locked.save(update_fields=["justification", "justified"])
+        audit.record(
+            Action.ABSENCE_ACCEPTED if accept else Action.ABSENCE_REFUSED,
+            actor=by,
+            obj=locked,
+            reason=locked.get_family_reason_display(),
+        )
     return locked
 
 
@@ -161,6 +171,15 @@ def attendance_record(
             absence.save()
             if notify:
                 _schedule_absence_email(absence, base_url)
+        audit.record(
+            Action.ATTENDANCE_RECORDED,
+            actor=teacher.account,
+            obj=slot,
+            date=date,
+            pupils=len(entries),
+            absent=sum(1 for entry in entries if entry.status == "absent"),
+            late=sum(1 for entry in entries if entry.status == "late"),
+        )
     return missing
 
 
@@ -238,6 +257,16 @@ def evaluations_record(
                     recorded_by=teacher,
                 )
             )
+        if created:
+            enrolments = {evaluation.enrolment for evaluation in created}
+            audit.record(
+                Action.EVALUATIONS_RECORDED,
+                actor=teacher.account,
+                obj=enrolments.pop() if len(enrolments) == 1 else created[0].enrolment.slot,
+                type_evaluation=type_evaluation,
+                date=date,
+                count=len(created),
+            )
     return created
 
 
@@ -245,17 +274,27 @@ RESULT_FIELDS = ("moyenne", "moyenne_sur", "moyenne_lettree", "mention", "result
 
 
 def enrolment_results_update(
-    *, enrolment: Enrolment, school_year: SchoolYear | None, data: dict[str, Any]
+    *,
+    enrolment: Enrolment,
+    school_year: SchoolYear | None,
+    data: dict[str, Any],
+    by: User | None = None,
 ) -> None:
     """The end-of-year results of a pupil in a course."""
     _check_current(enrolment, school_year)
     moyenne, sur = data.get("moyenne"), data.get("moyenne_sur")
     if moyenne is not None and sur is not None and moyenne > sur:
         raise CoursesError(_("La moyenne ne peut pas dépasser la note maximale."))
+    # From the database: a ModelForm bound to the enrolment has already set the new values.
+    before = Enrolment.objects.filter(pk=enrolment.pk).values(*RESULT_FIELDS).get()
+    changed = [name for name in RESULT_FIELDS if name in data and before[name] != data[name]]
     for name in RESULT_FIELDS:
         if name in data:
             setattr(enrolment, name, data[name])
-    enrolment.save(update_fields=[name for name in RESULT_FIELDS if name in data])
+    with transaction.atomic():
+        enrolment.save(update_fields=[name for name in RESULT_FIELDS if name in data])
+        if changed:
+            audit.record(Action.RESULTS_UPDATED, actor=by, obj=enrolment, fields=changed)
 
 
 def repertoire_add(

@@ -440,7 +440,10 @@ def teacher_pupil(request: HttpRequest, enrolment_pk: int) -> HttpResponse:
     if action == "results" and results.is_valid():
         try:
             services.enrolment_results_update(
-                enrolment=enrolment, school_year=school_year, data=results.cleaned_data
+                enrolment=enrolment,
+                school_year=school_year,
+                data=results.cleaned_data,
+                by=_user(request),
             )
         except CoursesError as error:
             results.add_error(None, error.message)

@@ -292,4 +292,7 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+        from extranet.audit import action_label  # The labels live with record(), which imports us.
+
+        when = f"{timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
+        return f"{when} {self.actor_name} {action_label(self.action)} {self.object_repr}"

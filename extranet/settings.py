@@ -80,7 +80,7 @@ INSTALLED_APPS = [
     "courses",
     "reenrollment",
     "billing",
-    "django.contrib.admin",
+    "extranet.admin_site.PortalAdminConfig",  # django.contrib.admin, behind a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -97,6 +97,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "extranet.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,19 +132,50 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets are drawn by Django's Jinja2 widget templates, several times faster than the same
+# templates in Django's language (extranet/form_renderer.py, bench/README.md).
+FORM_RENDERER = "extranet.form_renderer.PortalFormRenderer"
+
 # The embedded setup keeps its database, files and emails under var/.
 if not env("DATABASE_URL"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # Database: SQLite under var/ unless DATABASE_URL names another one (PostgreSQL in production).
+# A deployment keeps its connections a minute, each checked before its first use in a request
+# (even when that use opens the request's transaction), so a restarted PostgreSQL costs no
+# failed request.
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=envint("DB_CONN_MAX_AGE", 0),
+        conn_max_age=envint("DB_CONN_MAX_AGE", 60 if env("DATABASE_URL") else 0),
         conn_health_checks=True,
     )
 }
+# Each view runs in one transaction: a request that fails half-way leaves nothing half-written.
+# The few views that commit in parts on purpose say so with transaction.non_atomic_requests.
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache shared by every app host (Redis) when REDIS_URL is set; in memory, per process, in the
+# embedded setup. Short socket timeouts: a stuck Redis must not hold requests.
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "tutti"),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database, which every host shares: a family may land on any host, a
+# logout or password change ends the session everywhere, and a Redis restart or flush logs
+# nobody out. (cached_db would save one primary-key read per request, but Django's cached_db
+# writes to the cache unguarded when it loads a session, so a Redis outage would fail every
+# logged-in request.)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "extranet.User"
 AUTHENTICATION_BACKENDS = [
@@ -169,6 +201,11 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 24 * 3600
 
 LOGIN_URL = "extranet:login"
+# Staff confirm each login with a TOTP code (django-otp) before they reach the admin.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Tutti")
+# No one reads a paired device's secret back in the admin (its QR code would let a second
+# phone answer for the staff member); a lost phone is deleted and paired again.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LOGIN_REDIRECT_URL = "extranet:home"
 LOGOUT_REDIRECT_URL = "extranet:landing"
 
@@ -207,6 +244,9 @@ if DEBUG or envbool("TESTING", False):
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGE_BACKEND = env("STORAGE_BACKEND", "local")
 if STORAGE_BACKEND == "s3":
+    if not env("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    _s3_acl = env("AWS_DEFAULT_ACL", "private")
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -215,10 +255,20 @@ if STORAGE_BACKEND == "s3":
             "region_name": env("AWS_S3_REGION_NAME") or None,
             "access_key": env("AWS_ACCESS_KEY_ID"),
             "secret_key": env("AWS_SECRET_ACCESS_KEY"),
-            "default_acl": "private",
+            # "none": send no ACL, for buckets whose ACLs are disabled (AWS's default for new
+            # buckets), kept private by Block Public Access and the bucket policy.
+            "default_acl": None if _s3_acl == "none" else _s3_acl,
+            # Downloads are streamed by the portal's views; should a URL ever be made, it is
+            # signed and short-lived, never a public address.
             "querystring_auth": True,
             "querystring_expire": 60,
+            "custom_domain": None,
+            "signature_version": env("AWS_S3_SIGNATURE_VERSION", "s3v4"),
+            # "path" for MinIO and most self-hosted services; empty: boto3 chooses.
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE") or None,
             "file_overwrite": False,
+            # A file read for a download is kept in memory up to 2 MB, on disk beyond.
+            "max_memory_size": 2 * 1024 * 1024,
         },
     }
 else:
@@ -257,6 +307,9 @@ OUTBOX_SEND_ON_COMMIT = envbool("OUTBOX_SEND_ON_COMMIT", DEBUG)
 
 # Security: strict by default when DEBUG is off (manage.py check --deploy is clean).
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+# The load balancer checks each app host over plain HTTP on the private network: the health
+# endpoints answer there instead of redirecting to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^sante/"]
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
@@ -265,7 +318,26 @@ SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not DEBUG)
 if envbool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# A strict Content-Security-Policy (django-csp): scripts and styles come from the portal's own
+# static files only, never inline; nothing may frame the portal. The payment page adds its
+# gateway to form-action (billing.views).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
 CSRF_FAILURE_VIEW = "extranet.views.csrf_failure"

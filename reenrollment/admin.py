@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from extranet.admin_scope import SiteScopedAdmin, scope_queryset
 from extranet.models import User
@@ -75,8 +76,12 @@ class CampaignAdmin(SiteScopedAdmin):
                     request, _("%(c)s n'est pas encore fermée.") % {"c": campaign}, messages.ERROR
                 )
                 continue
-            marked += services.campaign_close(campaign=campaign)
-        self.message_user(request, _("%(n)s famille(s) au tarif plafond.") % {"n": marked})
+            marked += services.campaign_close(campaign=campaign, by=_user(request))
+        self.message_user(
+            request,
+            ngettext("%(n)s famille au tarif plafond.", "%(n)s familles au tarif plafond.", marked)
+            % {"n": marked},
+        )
 
 
 class DocumentsAwaitingReview(admin.SimpleListFilter):
@@ -119,7 +124,11 @@ class ChoiceInline(admin.TabularInline):
 @admin.register(ReenrollmentRequest)
 class ReenrollmentRequestAdmin(SiteScopedAdmin):
     list_display = ["student", "family", "campaign", "status", "submitted_at", "administrative"]
-    list_filter = ["campaign", "status", DocumentsAwaitingReview]
+    list_filter = [
+        ("campaign", admin.RelatedOnlyFieldListFilter),
+        "status",
+        DocumentsAwaitingReview,
+    ]
     list_select_related = ["student", "family", "campaign__site", "campaign__school_year"]
     search_fields = ["student__nom", "student__prenom", "family__nom", "family__email"]
     inlines = [ChoiceInline]
@@ -182,7 +191,10 @@ class ReenrollmentRequestAdmin(SiteScopedAdmin):
                 done += 1
             except ReenrollmentError as error:
                 self.message_user(request, f"{item} : {error.message}", messages.ERROR)
-        self.message_user(request, _("%(n)s demande(s) validée(s).") % {"n": done})
+        self.message_user(
+            request,
+            ngettext("%(n)s demande validée.", "%(n)s demandes validées.", done) % {"n": done},
+        )
 
     @admin.action(description=_("Refuser les demandes (motif : champ « motif du refus »)"))
     def refuse(self, request: HttpRequest, queryset: QuerySet[ReenrollmentRequest]) -> None:
@@ -198,7 +210,10 @@ class ReenrollmentRequestAdmin(SiteScopedAdmin):
                 done += 1
             except ReenrollmentError as error:
                 self.message_user(request, f"{item} : {error.message}", messages.ERROR)
-        self.message_user(request, _("%(n)s demande(s) refusée(s).") % {"n": done})
+        self.message_user(
+            request,
+            ngettext("%(n)s demande refusée.", "%(n)s demandes refusées.", done) % {"n": done},
+        )
 
     @admin.action(description=_("Exporter en CSV"))
     def export_csv(
@@ -256,7 +271,7 @@ class DocumentAdmin(SiteScopedAdmin):
         "status",
         "open_file",
     ]
-    list_filter = ["status", "document_type__campaign"]
+    list_filter = ["status", ("document_type__campaign", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["document_type", "family", "student"]
     search_fields = ["family__nom", "student__nom", "display_name"]
     fields = [
@@ -346,7 +361,7 @@ class ChoiceAdmin(SiteScopedAdmin):
     """Seats and waiting lists, per slot."""
 
     list_display = ["request", "course", "slot", "state", "queued_at", "offer_expires_at"]
-    list_filter = ["state", "request__campaign"]
+    list_filter = ["state", ("request__campaign", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["request__student", "course", "slot__teacher"]
     search_fields = ["request__student__nom", "course__name"]
     readonly_fields = [
@@ -367,7 +382,7 @@ class ChoiceAdmin(SiteScopedAdmin):
 @admin.register(CeilingTariff)
 class CeilingTariffAdmin(SiteScopedAdmin):
     list_display = ["family", "campaign", "marked_at", "cleared_at"]
-    list_filter = ["campaign", "cleared_at"]
+    list_filter = [("campaign", admin.RelatedOnlyFieldListFilter), "cleared_at"]
     list_select_related = ["family", "campaign__site", "campaign__school_year"]
     search_fields = ["family__nom"]
     readonly_fields = ["campaign", "family", "missing", "marked_at", "cleared_at", "cleared_by"]

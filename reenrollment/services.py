@@ -6,16 +6,19 @@ import datetime
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import IO, Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Enrolment, Slot
-from extranet.models import User
+from extranet import audit
+from extranet.audit import Action
+from extranet.models import OutboxMessage, Site, User
 from extranet.services import password_link_send, send_templated_email
 from families.models import Family
 from reenrollment import selectors
@@ -79,15 +82,104 @@ def _lock_slots(slot_ids: Iterable[int]) -> dict[int, Slot]:
 def _get_or_create_request(
     campaign: Campaign, student: Student, family: Family
 ) -> ReenrollmentRequest:
-    try:
-        with transaction.atomic():
-            request, _created = ReenrollmentRequest.objects.get_or_create(
-                campaign=campaign, student=student, defaults={"family": family}
-            )
-    except IntegrityError:
-        # A concurrent submission created it first: use theirs.
-        request = ReenrollmentRequest.objects.get(campaign=campaign, student=student)
-    return ReenrollmentRequest.objects.select_for_update().get(pk=request.pk)
+    """The pupil's request in the campaign, created if needed, locked for this transaction."""
+    # INSERT ... ON CONFLICT DO NOTHING: when a concurrent first submission inserts it at the
+    # same moment, this waits for theirs, then the lock below takes it.
+    ReenrollmentRequest.objects.bulk_create(
+        [ReenrollmentRequest(campaign=campaign, student=student, family=family)],
+        ignore_conflicts=True,
+    )
+    request = ReenrollmentRequest.objects.select_for_update().get(
+        campaign=campaign, student=student
+    )
+    request.campaign = campaign
+    request.student = student
+    return request
+
+
+@dataclass
+class _Step:
+    """What a submission does with one course, decided before any slot is locked."""
+
+    item: ChoiceInput
+    previous: Choice | None
+    slot: Slot | None
+    state: str  # "" while the seat is still to be taken (held, or waiting if full)
+    keep: bool  # The previous choice stays as it is (same seat, or same place in the queue).
+    frees: int | None  # The slot whose seat the previous choice gives back.
+
+    @property
+    def takes_seat(self) -> bool:
+        return self.slot is not None and not self.state and not self.keep
+
+
+def _planned_choice(step: _Step, request: ReenrollmentRequest, freed: set[int]) -> Choice:
+    """The choice as the submission leaves it if the seat read before the lock is still free
+    when counted under it (almost always): it is saved, with the state counted, under the lock."""
+    if step.keep:
+        assert step.previous is not None
+        return step.previous
+    enrolment = step.item.enrolment
+    choice = step.previous or Choice(request=request, enrolment=enrolment)
+    choice.course = enrolment.slot.course
+    choice.slot = step.slot
+    choice.state = step.state
+    if step.takes_seat:
+        assert step.slot is not None
+        free = selectors.seats_left(step.slot) or step.slot.pk in freed
+        choice.state = Choice.State.HELD if free else Choice.State.WAITING
+    choice.offer_expires_at = None
+    choice.offer_token = ""
+    return choice
+
+
+def _full(slot: Slot) -> ReenrollmentError:
+    return ReenrollmentError(
+        _(
+            "Le créneau du %(day)s à %(time)s vient d'être complet : choisissez "
+            "un autre horaire ou la liste d'attente."
+        )
+        % {"day": slot.get_weekday_display(), "time": slot.start_time.strftime("%H:%M")}
+    )
+
+
+def _plan(
+    campaign: Campaign,
+    choices: Sequence[ChoiceInput],
+    old: dict[int | None, Choice],
+    slots: dict[int, Slot],
+) -> list[_Step]:
+    steps = []
+    for item in choices:
+        enrolment = item.enrolment
+        previous = old.pop(enrolment.pk, None)
+        slot: Slot | None = None
+        state: str
+        if not item.renew:
+            state = Choice.State.NOT_RENEWED
+        elif selectors.is_assigned_by_conservatory(enrolment) or item.slot_id is None:
+            state = Choice.State.ASSIGNED
+        else:
+            slot = slots.get(item.slot_id)
+            if (
+                slot is None
+                or slot.course_id != enrolment.slot.course_id
+                or slot.school_year_id != campaign.school_year_id
+            ):
+                raise ReenrollmentError(_("Ce créneau n'est pas proposé pour ce cours."))
+            state = ""
+        keep = (
+            slot is not None
+            and previous is not None
+            and previous.slot_id == slot.pk
+            # Same seat as before, or still waiting for the same slot (keeps its place).
+            and previous.state in (*Choice.SEAT_STATES, Choice.State.WAITING)
+        )
+        frees = None
+        if not keep and previous is not None and previous.state in Choice.SEAT_STATES:
+            frees = previous.slot_id
+        steps.append(_Step(item, previous, slot, state, keep, frees))
+    return steps
 
 
 def reenrollment_submit(
@@ -106,7 +198,8 @@ def reenrollment_submit(
     Lock, then count, then write: the slots involved are locked in a fixed order, their
     occupancy recounted, and a seat taken only if one is left. Submitting the same choices
     again takes nothing more; a changed choice frees the old seat in the same transaction,
-    and a freed seat is offered to the waiting list.
+    and a freed seat is offered to the waiting list. A slot already full when first read
+    refuses the submission before any slot is locked.
     """
     _check_open(campaign)
     if not accept_rules:
@@ -127,70 +220,40 @@ def reenrollment_submit(
                     "contactez-le pour la modifier."
                 )
             )
-        old = {c.enrolment_id: c for c in request.choices.all()}  # type: ignore[attr-defined]
-        wanted_slots = [c.slot_id for c in choices if c.renew and c.slot_id]
-        old_slots = [c.slot_id for c in old.values() if c.slot_id and c.state in Choice.SEAT_STATES]
-        slots = _lock_slots([*wanted_slots, *old_slots])
-        freed: set[int] = set()
-        for item in choices:
-            enrolment = item.enrolment
-            previous = old.pop(enrolment.pk, None)
-            assigned = selectors.is_assigned_by_conservatory(enrolment)
-            slot: Slot | None
-            state: str
-            if not item.renew:
-                state, slot = Choice.State.NOT_RENEWED, None
-            elif assigned or item.slot_id is None:
-                state, slot = Choice.State.ASSIGNED, None
-            else:
-                slot = slots.get(item.slot_id)
-                if (
-                    slot is None
-                    or slot.course_id != enrolment.slot.course_id
-                    or slot.school_year_id != campaign.school_year_id
-                ):
-                    raise ReenrollmentError(_("Ce créneau n'est pas proposé pour ce cours."))
-                state = ""
-            if previous is not None and previous.slot_id and previous.state in Choice.SEAT_STATES:
-                if slot is not None and previous.slot_id == slot.pk:
-                    continue  # Same seat as before: nothing to take or free.
-                freed.add(previous.slot_id)
-            if slot is not None and not state:
-                if (
-                    previous is not None
-                    and previous.slot_id == slot.pk
-                    and previous.state == Choice.State.WAITING
-                ):
-                    continue  # Still waiting for the same slot: keep the place in the queue.
-                taken = selectors.slot_taken(slot)
-                if taken < slot.capacity:
-                    state = Choice.State.HELD
-                elif item.waitlist:
-                    state = Choice.State.WAITING
-                else:
-                    raise ReenrollmentError(
-                        _(
-                            "Le créneau du %(day)s à %(time)s vient d'être complet : choisissez "
-                            "un autre horaire ou la liste d'attente."
-                        )
-                        % {
-                            "day": slot.get_weekday_display(),
-                            "time": slot.start_time.strftime("%H:%M"),
-                        }
-                    )
-            choice = previous or Choice(request=request, enrolment=enrolment)
-            choice.course = enrolment.slot.course
-            choice.slot = slot
-            choice.state = state
-            choice.queued_at = timezone.now() if state == Choice.State.WAITING else None
-            choice.offer_expires_at = None
-            choice.offer_token = ""
-            choice.save()
-        for leftover in old.values():
-            if leftover.slot_id and leftover.state in Choice.SEAT_STATES:
-                freed.add(leftover.slot_id)
-            leftover.delete()
+        old = {
+            c.enrolment_id: c
+            for c in request.choices.select_related("slot__teacher", "course")  # type: ignore[attr-defined]
+        }
+        # The slots asked for and their seats taken, read without a lock.
+        asked = {c.slot_id for c in choices if c.renew and c.slot_id}
+        slots = {
+            slot.pk: slot
+            for slot in selectors.with_occupancy(Slot.objects.filter(pk__in=asked)).select_related(
+                "teacher"
+            )
+        }
+        steps = _plan(campaign, choices, old, slots)
+        leftovers = list(old.values())
+        freed = {step.frees for step in steps if step.frees} | {
+            c.slot_id for c in leftovers if c.slot_id and c.state in Choice.SEAT_STATES
+        }
+        for step in steps:
+            # A slot already full when read refuses the submission here, without queueing
+            # for its lock: it was full at that moment (seats are only taken below, locked
+            # and recounted). Not when this submission itself frees a seat in it.
+            slot = step.slot
+            if (
+                slot is not None
+                and step.takes_seat
+                and not step.item.waitlist
+                and slot.pk not in freed
+                and selectors.seats_left(slot) == 0
+            ):
+                raise _full(slot)
 
+        # Everything that needs no seat is written before the slots are locked (a row lock is
+        # held until the commit, and the whole rush queues for the same slot), the
+        # acknowledgment too, with the seats as read above.
         request.family = family
         request.administrative = administrative
         request.comment = comment.strip()
@@ -201,11 +264,55 @@ def reenrollment_submit(
         documents = selectors.document_status(campaign, family, student)
         request.status = _completeness(documents)
         request.save()
+        planned = [_planned_choice(step, request, freed) for step in steps]
+        acknowledge = partial(
+            _send_acknowledgment,
+            request,
+            student,
+            family,
+            documents,
+            choices=planned,
+            base_url=base_url,
+            first=first_submission,
+        )
+        sent = acknowledge()
+
+        # Lock, then count, then write: only the slots where a seat is taken or freed.
+        wanted = {step.slot.pk for step in steps if step.slot is not None and step.takes_seat}
+        locked = _lock_slots(wanted | freed)
+        if wanted - locked.keys():  # Deleted in the meantime.
+            raise ReenrollmentError(_("Ce créneau n'est pas proposé pour ce cours."))
+        counted = selectors.seats_taken(wanted)
+        taken = {pk: (locked[pk].capacity, counted[pk]) for pk in wanted}
+        as_read = True
+        for step, choice in zip(steps, planned, strict=True):
+            if step.keep:
+                continue
+            slot = step.slot
+            if slot is not None and step.takes_seat:
+                capacity, count = taken[slot.pk]
+                if count < capacity:
+                    state = Choice.State.HELD
+                    taken[slot.pk] = (capacity, count + 1)
+                elif step.item.waitlist:
+                    state = Choice.State.WAITING
+                else:
+                    raise _full(slot)
+                as_read = as_read and state == choice.state
+                choice.state = state
+            if step.frees in taken:
+                capacity, count = taken[step.frees]
+                taken[step.frees] = (capacity, count - 1)
+            choice.queued_at = timezone.now() if choice.state == Choice.State.WAITING else None
+            choice.save()
+        for leftover in leftovers:
+            leftover.delete()
         for slot_id in sorted(freed):
             _offer_free_seats(slot_id, base_url=base_url)
-        _send_acknowledgment(
-            request, student, family, documents, base_url=base_url, first=first_submission
-        )
+        if not as_read:  # The slot filled up in between: the family waits instead.
+            for message in sent:
+                message.delete()
+            acknowledge()
     return request
 
 
@@ -221,37 +328,49 @@ def _send_acknowledgment(
     family: Family,
     documents: selectors.DocumentStatus,
     *,
+    choices: list[Choice],
     base_url: str,
     first: bool,
-) -> None:
+) -> list[OutboxMessage]:
+    """The family's acknowledgment and the secretariat's notice, queued in the outbox."""
     to, language = _family_email(family)
     context = {
         "request": request,
         "student": student,
         "family": family,
         "site": family.site,
-        "choices": list(request.choices.select_related("slot__teacher", "course")),  # type: ignore[attr-defined]
+        "choices": sorted(choices, key=lambda c: c.course.name),
         "received": documents.received,
         "missing": documents.missing,
         "campaign": request.campaign,
         "link": base_url.rstrip("/") + f"/eleves/{student.pk}/reinscription/",
     }
+    sent = []
     if to:
-        send_templated_email(
-            to=to, template="reenrollment/emails/acknowledgment", context=context, language=language
+        sent.append(
+            send_templated_email(
+                to=to,
+                template="reenrollment/emails/acknowledgment",
+                context=context,
+                language=language,
+            )
         )
     if family.site.email:
-        send_templated_email(
-            to=family.site.email,
-            template="reenrollment/emails/staff_notification",
-            context={**context, "first": first},
+        sent.append(
+            send_templated_email(
+                to=family.site.email,
+                template="reenrollment/emails/staff_notification",
+                context={**context, "first": first},
+            )
         )
+    return sent
 
 
-def _offer_free_seats(slot_id: int, *, base_url: str) -> int:
+def _offer_free_seats(slot_id: int, *, base_url: str, by: User | None = None) -> int:
     """Offer the seats left in a slot to the first families waiting, for OFFER_HOURS.
 
-    The caller holds the slot's lock, so the count below cannot change under us.
+    The caller holds the slot's lock, so the count below cannot change under us. `by` is the
+    staff member whose decision freed the seat; the offers of the worker have no author.
     """
     slot = Slot.objects.select_for_update().get(pk=slot_id)
     free = slot.capacity - selectors.slot_taken(slot)
@@ -270,6 +389,14 @@ def _offer_free_seats(slot_id: int, *, base_url: str) -> int:
         choice.offer_expires_at = timezone.now() + datetime.timedelta(hours=OFFER_HOURS)
         choice.offer_token = new_offer_token()
         choice.save(update_fields=["state", "offer_expires_at", "offer_token", "updated_at"])
+        audit.record(
+            Action.WAITLIST_OFFERED,
+            actor=by,
+            obj=choice,
+            student=str(choice.request.student),
+            slot=str(slot),
+            offer_expires_at=choice.offer_expires_at,
+        )
         family = choice.request.family
         to, language = _family_email(family)
         if to:
@@ -291,11 +418,11 @@ def _offer_free_seats(slot_id: int, *, base_url: str) -> int:
     return offered
 
 
-def slot_seats_freed(*, slot: Slot, base_url: str) -> int:
+def slot_seats_freed(*, slot: Slot, base_url: str, by: User | None = None) -> int:
     """After staff raise a slot's capacity (or free a seat by hand): offer what is free."""
     with transaction.atomic():
         _lock_slots([slot.pk])
-        return _offer_free_seats(slot.pk, base_url=base_url)
+        return _offer_free_seats(slot.pk, base_url=base_url, by=by)
 
 
 def offer_answer(*, choice: Choice, family: Family, accept: bool, base_url: str) -> Choice:
@@ -420,12 +547,11 @@ def document_delete(*, document: Document) -> None:
         raise ReenrollmentError(
             _("Ce document a été validé par le secrétariat : il ne peut plus être supprimé.")
         )
-    name = document.file.name
     with transaction.atomic():
         family = document.family
+        # Its stored file is deleted once this commits (reenrollment.signals).
         document.delete()
         _refresh_requests(family, campaign)
-    transaction.on_commit(lambda: default_storage.delete(name))
 
 
 def _refresh_requests(family: Family, campaign: Campaign) -> None:
@@ -459,6 +585,14 @@ def document_review(
         document.reviewed_by = by
         document.reviewed_at = timezone.now()
         document.save()
+        audit.record(
+            Action.DOCUMENT_ACCEPTED if accept else Action.DOCUMENT_REFUSED,
+            actor=by,
+            obj=document,
+            document_type=str(document.document_type.name),
+            family=str(document.family),
+            reason=document.refusal_reason,
+        )
         _refresh_requests(document.family, document.document_type.campaign)
         to, language = _family_email(document.family)
         if to:
@@ -520,6 +654,12 @@ def request_validate(
         request.decided_by = by
         request.refusal_reason = ""
         request.save()
+        audit.record(
+            Action.REENROLLMENT_VALIDATED,
+            actor=by,
+            obj=request,
+            slots=[str(enrolment.slot) for enrolment in lessons],
+        )
         to, language = _family_email(request.family)
         if to:
             send_templated_email(
@@ -564,8 +704,11 @@ def request_refuse(
         request.decided_at = timezone.now()
         request.decided_by = by
         request.save()
+        audit.record(
+            Action.REENROLLMENT_REFUSED, actor=by, obj=request, reason=request.refusal_reason
+        )
         for slot_id in sorted(set(seats)):
-            _offer_free_seats(slot_id, base_url=base_url)
+            _offer_free_seats(slot_id, base_url=base_url, by=by)
         to, language = _family_email(request.family)
         if to:
             send_templated_email(
@@ -581,8 +724,11 @@ def request_refuse(
     return request
 
 
-def campaign_close(*, campaign: Campaign) -> int:
-    """At the close, families whose required documents are missing get the ceiling tariff."""
+def campaign_close(*, campaign: Campaign, by: User | None = None) -> int:
+    """At the close, families whose required documents are missing get the ceiling tariff.
+
+    `by` is the staff member who closes it; the worker's close at the end date has no author.
+    """
     marked = 0
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -607,6 +753,7 @@ def campaign_close(*, campaign: Campaign) -> int:
                 marked += 1
         campaign.closed_at = timezone.now()
         campaign.save(update_fields=["closed_at"])
+        audit.record(Action.CAMPAIGN_CLOSED, actor=by, obj=campaign, families_marked=marked)
     return marked
 
 
@@ -619,9 +766,11 @@ def campaigns_close_due(*, now: datetime.datetime | None = None) -> int:
 
 
 def ceiling_tariff_clear(*, mark: CeilingTariff, by: User) -> None:
-    mark.cleared_at = timezone.now()
-    mark.cleared_by = by
-    mark.save(update_fields=["cleared_at", "cleared_by"])
+    with transaction.atomic():
+        mark.cleared_at = timezone.now()
+        mark.cleared_by = by
+        mark.save(update_fields=["cleared_at", "cleared_by"])
+        audit.record(Action.CEILING_TARIFF_CLEARED, actor=by, obj=mark, family=str(mark.family))
 
 
 def waitlists_fill(*, base_url: str) -> int:
@@ -780,5 +929,52 @@ def preregistration_convert(*, pre: PreRegistration, by: User, base_url: str) ->
         pre.status = PreRegistration.Status.CONVERTED
         pre.family = family
         pre.save(update_fields=["status", "family"])
+        audit.record(
+            Action.PREREGISTRATION_CONVERTED,
+            actor=by,
+            obj=pre,
+            family=str(family),
+            username=account.username,
+        )
         password_link_send(user=account, base_url=base_url)
     return family
+
+
+# Retention ------------------------------------------------------------------------------
+
+
+def documents_purge(
+    *, now: datetime.datetime | None = None, dry_run: bool = False
+) -> list[tuple[Site, int]]:
+    """Delete the supporting documents of campaigns closed for longer than their site keeps
+    them (Site.document_retention_days); return each site with the count deleted (or, with
+    `dry_run`, to delete).
+
+    Counted from the campaign's closing date, once the close has been processed (the ceiling
+    tariff needs the documents until then). The stored files go once each site's deletion is
+    committed (reenrollment.signals). Safe to run every night, and twice at once: a document
+    already gone is simply not found again.
+    """
+    now = now or timezone.now()
+    counts = []
+    for site in Site.objects.order_by("name"):
+        cutoff = now - datetime.timedelta(days=site.document_retention_days)
+        expired = Document.objects.filter(
+            document_type__campaign__site=site,
+            document_type__campaign__closed_at__isnull=False,
+            document_type__campaign__closes_at__lte=cutoff,
+        )
+        if dry_run:
+            counts.append((site, expired.count()))
+            continue
+        with transaction.atomic():
+            deleted, _by_model = expired.delete()
+            if deleted:
+                audit.record(
+                    "documents.purged",
+                    obj=site,
+                    count=deleted,
+                    retention_days=site.document_retention_days,
+                )
+        counts.append((site, deleted))
+    return counts

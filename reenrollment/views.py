@@ -10,6 +10,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from extranet.decorators import family_required
@@ -35,8 +36,10 @@ def _user(request: HttpRequest) -> User:
 
 
 def _family(student: Student, user: User) -> Family:
+    # The family's site and account are the login's (get_student_for_family checked it).
     family = student.family
     family.site = user.site
+    family.account = user
     return family
 
 
@@ -62,58 +65,74 @@ def reenrollment_tab(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     student, students = get_student_for_family(user, pk)
     family = _family(student, user)
-    page = selectors.reenrollment_page(student, family, user.site)
-    campaign = page.campaign
-    form = _form_for(page, request.POST or None)
-    if form is not None and campaign is not None:
-        if request.method == "POST" and form.is_valid():
-            choices = []
-            for row in page.rows:
-                slot_id, waitlist = form.slot_choice(row)
-                choices.append(
-                    ChoiceInput(
-                        enrolment=row.enrolment,
-                        renew=form.cleaned_data[f"renew_{row.enrolment.pk}"],
-                        slot_id=slot_id,
-                        waitlist=waitlist,
-                    )
-                )
-            try:
-                services.reenrollment_submit(
-                    campaign=campaign,
-                    student=student,
-                    family=family,
-                    administrative=form.cleaned_data["administrative"],
-                    choices=choices,
-                    comment=form.cleaned_data["comment"],
-                    accept_rules=form.cleaned_data["accept_rules"],
-                    base_url=request.build_absolute_uri("/"),
-                )
-            except ReenrollmentError as error:
-                # Show the slots as they are now (one may have just filled up), with what
-                # the family chose, and the refusal at the top.
-                page = selectors.reenrollment_page(student, family, user.site)
-                form = _form_for(page, request.POST)
-                assert form is not None
-                form.is_valid()
-                form.add_error(None, error.message)
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "Votre demande de réinscription est envoyée. Un accusé de réception "
-                        "vous a été adressé par e-mail."
-                    ),
-                )
-                return redirect("reenrollment:tab", pk=student.pk)
-    elif request.method == "POST":
+    if request.method == "POST":
+        return _submit(request, student, students, family)
+    page = selectors.reenrollment_page(student, family, user.site, children=students)
+    context = _page_context(request, student, students, page)
+    context["form"] = _form_for(page, None)
+    return render(request, "reenrollment/tab.html", context)
+
+
+def _submit(
+    request: HttpRequest, student: Student, students: list[Student], family: Family
+) -> HttpResponse:
+    """Valider. The form is checked against this year's courses and next year's slots only;
+    the whole tab is read again only to show it with a refusal."""
+    user = _user(request)
+    campaign = selectors.campaign_for_site(user.site)
+    if campaign is None or not campaign.is_open():
         messages.error(request, _("La campagne de réinscription est fermée."))
         return redirect("reenrollment:tab", pk=student.pk)
+    rows = selectors.course_rows(student, campaign, occupancy=False)
+    form = ReenrollmentForm(request.POST, rows=rows)
+    refusal = None
+    if form.is_valid():
+        choices = []
+        for row in rows:
+            slot_id, waitlist = form.slot_choice(row)
+            choices.append(
+                ChoiceInput(
+                    enrolment=row.enrolment,
+                    renew=form.cleaned_data[f"renew_{row.enrolment.pk}"],
+                    slot_id=slot_id,
+                    waitlist=waitlist,
+                )
+            )
+        try:
+            services.reenrollment_submit(
+                campaign=campaign,
+                student=student,
+                family=family,
+                administrative=form.cleaned_data["administrative"],
+                choices=choices,
+                comment=form.cleaned_data["comment"],
+                accept_rules=form.cleaned_data["accept_rules"],
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ReenrollmentError as error:
+            refusal = error.message
+        else:
+            messages.success(
+                request,
+                _(
+                    "Votre demande de réinscription est envoyée. Un accusé de réception "
+                    "vous a été adressé par e-mail."
+                ),
+            )
+            return redirect("reenrollment:tab", pk=student.pk)
+    # Show the slots as they are now (one may have just filled up), with what the family
+    # chose, and the refusal at the top.
+    page = selectors.reenrollment_page(student, family, user.site, children=students)
+    shown = _form_for(page, request.POST)
+    if shown is None:  # Closed in the meantime.
+        messages.error(request, _("La campagne de réinscription est fermée."))
+        return redirect("reenrollment:tab", pk=student.pk)
+    shown.is_valid()
+    if refusal is not None:
+        shown.add_error(None, refusal)
     context = _page_context(request, student, students, page)
-    context["form"] = form
-    return render(
-        request, "reenrollment/tab.html", context, status=400 if form and form.errors else 200
-    )
+    context["form"] = shown
+    return render(request, "reenrollment/tab.html", context, status=400)
 
 
 @require_POST
@@ -141,7 +160,11 @@ def document_upload(request: HttpRequest, pk: int, type_pk: int) -> HttpResponse
     else:
         messages.success(
             request,
-            _("« %(name)s » importé (%(pages)s page(s)).")
+            ngettext(
+                "« %(name)s » importé (%(pages)s page).",
+                "« %(name)s » importé (%(pages)s pages).",
+                document.pages,
+            )
             % {"name": document.display_name, "pages": document.pages},
         )
         if document.page_warning:
@@ -155,7 +178,9 @@ def _tab_with_upload_error(
     """The tab again, the refusal written next to the document's "Importer" button."""
     user = _user(request)
     student, students = get_student_for_family(user, student.pk)
-    page = selectors.reenrollment_page(student, _family(student, user), user.site)
+    page = selectors.reenrollment_page(
+        student, _family(student, user), user.site, children=students
+    )
     context = _page_context(request, student, students, page)
     context["form"] = _form_for(page, None)
     context["upload_errors"] = {document_type.pk: error}

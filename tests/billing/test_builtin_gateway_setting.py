@@ -32,7 +32,7 @@ def test_the_tab_says_to_pay_the_secretariat_instead_of_offering_the_button(
 
 
 @override_settings(PAYZEN_TEST_GATEWAY=False)
-def test_the_test_gateway_page_does_not_exist_in_production(client: Client) -> None:
+def test_the_test_gateway_page_does_not_exist_in_production(client: Client, db: None) -> None:
     assert client.post("/facturation/passerelle-test/", {"vads_amount": "100"}).status_code == 404
 
 

@@ -243,7 +243,7 @@ def test_the_gateway_shows_the_amount_and_the_order(
     assert f"Montant : 300,00 € · Commande {signed_form['vads_order_id']}" in text(page(response))
 
 
-def test_the_gateway_only_answers_a_form(client: Client) -> None:
+def test_the_gateway_only_answers_a_form(client: Client, db: None) -> None:
     assert client.get(GATEWAY).status_code == 404
 
 

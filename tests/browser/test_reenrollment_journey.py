@@ -19,7 +19,12 @@ from extranet.models import SchoolYear
 from families.models import Family
 from reenrollment.models import Choice, Document, DocumentType, ReenrollmentRequest
 from students.models import Student
-from tests.browser.conftest import assert_stacked_cells_aligned, check_page, log_in
+from tests.browser.conftest import (
+    assert_stacked_cells_aligned,
+    check_page,
+    log_in,
+    log_in_staff,
+)
 from tests.conftest import make_staff
 from tests.factories import (
     CampaignFactory,
@@ -155,7 +160,7 @@ def test_a_parent_reenrolls_and_the_secretariat_validates(
     document_row(page, home).get_by_role("button", name="Importer").click()
 
     expect(page.locator(".message-success")).to_have_text(
-        "« Photo domicile été.pdf » importé (1 page(s))."
+        "« Photo domicile été.pdf » importé (1 page)."
     )
     expect(document_row(page, home).locator("td").nth(5)).to_have_text("Fourni")
     check_page(page)
@@ -170,7 +175,7 @@ def test_a_parent_reenrolls_and_the_secretariat_validates(
     document_row(page, insurance).get_by_role("button", name="Importer").click()
 
     expect(page.locator(".message-success")).to_have_text(
-        "« attestation RC 2026.pdf » importé (1 page(s))."
+        "« attestation RC 2026.pdf » importé (1 page)."
     )
     expect(document_row(page, home).locator("td").nth(5)).to_have_text("Fourni")
     expect(document_row(page, insurance).locator("td").nth(5)).to_have_text("Fourni")
@@ -203,7 +208,7 @@ def test_a_parent_reenrolls_and_the_secretariat_validates(
 
     # The secretariat, in the admin (Django's own pages: loaded, not audited with axe).
     staff = new_context().new_page()
-    log_in(staff, "secretariat.moissy", next_url="/admin/")
+    log_in_staff(staff, "secretariat.moissy")
     expect(staff).to_have_url(re.compile(r"/admin/$"))
     expect(staff.get_by_role("heading", level=1)).to_have_text("Secrétariat")
     staff.get_by_role("link", name="Documents fournis").click()
@@ -224,7 +229,7 @@ def test_a_parent_reenrolls_and_the_secretariat_validates(
     expect(staff.locator("#result_list tbody tr")).to_have_count(1)
     run_admin_action(staff, "Valider les demandes (créer les inscriptions)")
 
-    expect(staff.locator(".messagelist")).to_contain_text("1 demande(s) validée(s).")
+    expect(staff.locator(".messagelist")).to_contain_text("1 demande validée.")
     expect(staff.locator("#result_list tbody tr")).to_contain_text("Validée")
     assert Enrolment.objects.filter(student=gaelle, slot=monday).exists()
 

@@ -367,13 +367,12 @@ def test_the_admin_action_ignores_accounts_of_another_site(
     assert mail.outbox == []
 
 
-def test_the_email_outbox_is_for_superusers_only(moissy_staff: User) -> None:
-    from django.test import Client
-
+def test_the_email_outbox_is_for_superusers_only(
+    moissy_staff: User, client_for: Callable[[User], Client]
+) -> None:
     from extranet.models import OutboxMessage
 
     OutboxMessage.objects.create(to="x@example.org", subject="Secret", text_body="...")
-    client = Client()
-    client.force_login(moissy_staff)
+    client = client_for(moissy_staff)
     assert client.get("/admin/extranet/outboxmessage/").status_code == 403
     assert not moissy_staff.has_perm("extranet.change_schoolyear")

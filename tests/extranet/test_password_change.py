@@ -107,7 +107,7 @@ def test_it_leaves_the_other_accounts_alone(
     assert bob_client.get("/famille/accueil/").status_code == 200
 
 
-def test_it_asks_anonymous_visitors_to_log_in(client: Client) -> None:
+def test_it_asks_anonymous_visitors_to_log_in(client: Client, db: None) -> None:
     response = client.get("/mot-de-passe/")
 
     assert response.status_code == 302

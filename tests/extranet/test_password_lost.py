@@ -141,7 +141,7 @@ def test_it_sends_one_link_per_site_when_the_identifiant_exists_on_two(
     assert len({link_in(message) for message in mail.outbox}) == 2
 
 
-def test_it_explains_a_malformed_email(client: Client) -> None:
+def test_it_explains_a_malformed_email(client: Client, db: None) -> None:
     response = client.post("/mot-de-passe-perdu/", {"username": "alice", "email": "pas-un-email"})
 
     assert response.status_code == 200

@@ -120,7 +120,7 @@ def test_after_importing_the_family_reads_the_file_name_and_its_pages(
         follow=True,
     )
 
-    assert messages_of(page(response)) == ["« avis.pdf » importé (3 page(s))."]
+    assert messages_of(page(response)) == ["« avis.pdf » importé (3 pages)."]
     row = documents_table(response, "Pièces à fournir - Famille")[0]
     assert (row["Nom du fichier"], row["Etat"]) == ("avis.pdf", "Fourni")
     assert Document.objects.get().file.name not in response.content.decode()

@@ -29,7 +29,14 @@ from reenrollment.models import (
 )
 from reenrollment.selectors import slot_taken
 from students.models import Student
-from tests.factories import BLANK_PDF, DocumentFactory, DocumentTypeFactory
+from tests.factories import (
+    BLANK_PDF,
+    CampaignFactory,
+    ChoiceFactory,
+    DocumentFactory,
+    DocumentTypeFactory,
+    ReenrollmentRequestFactory,
+)
 from tests.html import attr, find, find_all, page, text
 from tests.reenrollment.helpers import (
     ALICE_EMAIL,
@@ -334,7 +341,7 @@ def test_validating_a_request_enrolls_the_pupil_in_the_chosen_slot_and_sends_the
     with django_capture_on_commit_callbacks(execute=True):
         response = run_action(staff_client, REQUESTS, "validate", requests["alice"])
 
-    assert admin_messages(response) == ["1 demande(s) validée(s)."]
+    assert admin_messages(response) == ["1 demande validée."]
     enrolment = Enrolment.objects.get(student=alice_student, slot=piano_monday)
     assert enrolment.slot.school_year == piano_monday.school_year
     assert enrolment.cycle == "Cycle 2"  # Carried over from this year's course.
@@ -411,7 +418,7 @@ def test_refusing_a_request_releases_its_seats_to_the_waiting_list(
     with django_capture_on_commit_callbacks(execute=True):
         response = run_action(staff_client, REQUESTS, "refuse", requests["alice"])
 
-    assert admin_messages(response)[-1] == "1 demande(s) refusée(s)."
+    assert admin_messages(response)[-1] == "1 demande refusée."
     request = ReenrollmentRequest.objects.get(pk=requests["alice"].pk)
     assert (request.status, request.refusal_reason) == (
         ReenrollmentRequest.Status.REFUSED,
@@ -530,7 +537,7 @@ def test_the_admin_closes_a_campaign_after_its_end(
 
     response = run_action(staff_client, CAMPAIGNS, "close_now", campaign)
 
-    assert admin_messages(response) == ["1 famille(s) au tarif plafond."]
+    assert admin_messages(response) == ["1 famille au tarif plafond."]
     assert list(CeilingTariff.objects.values_list("family", flat=True)) == [alice.pk]
 
 
@@ -554,3 +561,35 @@ def test_the_secretariat_clears_a_ceiling_tariff(
     mark.refresh_from_db()
     assert not mark.active
     assert mark.cleared_by == moissy_staff
+
+
+@pytest.mark.parametrize(
+    "changelist",
+    [
+        "/admin/reenrollment/reenrollmentrequest/",
+        "/admin/reenrollment/document/",
+        "/admin/reenrollment/choice/",
+    ],
+)
+def test_the_campaign_filters_offer_only_the_staff_members_site(
+    campaign: Campaign,
+    charlie_client: Client,
+    staff_client: Client,
+    alice_student: Student,
+    changelist: str,
+) -> None:
+    """The side filters list the campaigns of the rows the staff member may see: another
+    site's campaign names are not offered."""
+    later = CampaignFactory(site=campaign.site, school_year=campaign.school_year)
+    for each in (campaign, later):
+        request = ReenrollmentRequestFactory(campaign=each, student=alice_student)
+        DocumentFactory(document_type=DocumentTypeFactory(campaign=each), family=request.family)
+        ChoiceFactory(request=request)
+
+    own_site = staff_client.get(changelist).content.decode()
+    other_site = charlie_client.get(changelist)
+
+    for each in (campaign, later):
+        assert re.search(rf"campaign__id__exact={each.pk}(?!\d)", own_site)
+        assert other_site.status_code == 200
+        assert not re.search(rf"campaign__id__exact={each.pk}(?!\d)", other_site.content.decode())
