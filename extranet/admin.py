@@ -255,8 +255,24 @@ class UserAdmin(SiteScopedAdmin, DjangoUserAdmin):
         )
 
 
+class SuperusersReadOnly:
+    """Pages for superusers only, where nobody adds or edits anything."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(getattr(request.user, "is_superuser", False))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(getattr(request.user, "is_superuser", False))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(AuditedAdmin):
+class OutboxMessageAdmin(SuperusersReadOnly, AuditedAdmin):
     """The email outbox of the whole network: superusers only (it holds every site's mail)."""
 
     list_display = ["created_at", "to", "subject", "attempts", "sent_at", "last_error"]
@@ -274,18 +290,6 @@ class OutboxMessageAdmin(AuditedAdmin):
         "last_error",
     ]
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(getattr(request.user, "is_superuser", False))
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(getattr(request.user, "is_superuser", False))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 # Second factors (django-otp) are for superusers only: they delete a staff member's device when
 # the phone is lost, and the next login asks to pair a new one. Importing the plugin's admin
@@ -294,18 +298,8 @@ admin.site.unregister(TOTPDevice)
 
 
 @admin.register(TOTPDevice)
-class SecondFactorAdmin(TOTPDeviceAdmin):
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # Staff pair their own app at their next login.
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class SecondFactorAdmin(SuperusersReadOnly, TOTPDeviceAdmin):
+    """Nobody adds a device here: staff pair their own app at their next login."""
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
@@ -374,7 +368,7 @@ AUDIT_ENTRY_FIELDS: Any = [
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(SuperusersReadOnly, admin.ModelAdmin):
     """The audit log: superusers read it; nobody, superusers included, adds, edits or deletes
     an entry through the admin."""
 
@@ -387,18 +381,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = None
     fields = readonly_fields = AUDIT_ENTRY_FIELDS
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(getattr(request.user, "is_superuser", False))
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(getattr(request.user, "is_superuser", False))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

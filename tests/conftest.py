@@ -11,12 +11,14 @@ and dora, a family of Boulogne-Billancourt whose identifiant is also "alice".
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from pytest_django.fixtures import Settings
 
 from extranet.models import SchoolYear, Site, User
 from extranet.roles import STAFF_GROUP
@@ -154,3 +156,18 @@ def superuser(moissy: Site) -> User:
     return UserFactory(
         site=moissy, username="admin", kind=User.Kind.STAFF, is_staff=True, is_superuser=True
     )
+
+
+@pytest.fixture
+def private_media(settings: Settings, tmp_path: Path) -> Path:
+    """Uploaded documents go to a folder of this test, private as in production (the live
+    server of the browser tests shares the settings)."""
+    location = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location), "base_url": None},
+        },
+    }
+    return location

@@ -19,7 +19,6 @@ from axe_playwright_python.sync_playwright import Axe
 from django.test import Client
 from django_otp.oath import TOTP
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
 from extranet.models import SchoolYear, Site
@@ -270,20 +269,6 @@ def log_in_staff(page: Page, username: str, *, next_url: str = "/admin/") -> Non
     secret = page.locator("#otp-secret").inner_text()
     page.get_by_label("Code à 6 chiffres").fill(totp_code(secret))
     page.get_by_role("button", name="Activer").click()
-
-
-@pytest.fixture
-def private_media(settings: SettingsWrapper, tmp_path: Path) -> Path:
-    """Uploaded documents go to a folder of this test (the live server shares the settings)."""
-    location = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location), "base_url": None},
-        },
-    }
-    return location
 
 
 def assert_stacked_cells_aligned(page: Page) -> None:

@@ -13,7 +13,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.db import models
 from django.test import Client
-from pytest_django.fixtures import Settings
 
 from billing.models import Invoice, InvoiceLine, Payment
 from courses.models import Absence, Evaluation
@@ -42,16 +41,9 @@ ALICE_TRACES = ("ALICE", "Gaëlle", "TEST", "alice", "fièvre", "Remarque")
 
 
 @pytest.fixture(autouse=True)
-def private_media(settings: Settings, tmp_path: Path) -> Path:
-    location = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location), "base_url": None},
-        },
-    }
-    return location
+def private_media(private_media: Path) -> Path:
+    """Every test here stores its documents in a folder of its own (tests/conftest.py)."""
+    return private_media
 
 
 @pytest.fixture

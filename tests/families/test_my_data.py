@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 from django.test import Client
-from pytest_django.fixtures import Settings
 
 from billing.services import invoice_balance
 from extranet.models import User
@@ -26,17 +25,9 @@ ARCHIVE = "/famille/mes-donnees/archive/"
 
 
 @pytest.fixture(autouse=True)
-def private_media(settings: Settings, tmp_path: Path) -> Path:
-    """Each test stores its documents in a folder of its own."""
-    location = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location), "base_url": None},
-        },
-    }
-    return location
+def private_media(private_media: Path) -> Path:
+    """Every test here stores its documents in a folder of its own (tests/conftest.py)."""
+    return private_media
 
 
 @pytest.fixture

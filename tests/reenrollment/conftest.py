@@ -17,7 +17,6 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
-from pytest_django.fixtures import Settings
 
 from courses.models import Course, Department, Enrolment, Room, Slot, Teacher, Weekday
 from extranet.models import SchoolYear, Site, User
@@ -40,17 +39,9 @@ from tests.reenrollment.helpers import RULES
 
 
 @pytest.fixture(autouse=True)
-def private_media(settings: Settings, tmp_path: Path) -> Path:
-    """Each test stores its documents in a folder of its own, private as in production."""
-    location = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location), "base_url": None},
-        },
-    }
-    return location
+def private_media(private_media: Path) -> Path:
+    """Every test here stores its documents in a folder of its own (tests/conftest.py)."""
+    return private_media
 
 
 @pytest.fixture
