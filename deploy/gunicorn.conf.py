@@ -18,7 +18,9 @@ def _int(name: str, default: int) -> int:
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
 # Sync workers: a request holds its worker (and its database connection) to the end, so the
 # database sees at most workers x hosts connections. Threads (gthread) are off by default.
-workers = _int("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1)
+# One worker per core plus one: the pages spend little time waiting for PostgreSQL, and on 2
+# cores 3 workers served the family pages with less CPU and a lower p95 than 5 (bench/README.md).
+workers = _int("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1)
 threads = _int("GUNICORN_THREADS", 1)
 # A request taking longer than this is killed; its transaction is rolled back (ATOMIC_REQUESTS).
 timeout = _int("GUNICORN_TIMEOUT", 60)

@@ -7,7 +7,7 @@ Everything runs on this machine, over loopback, and stops by itself:
    full size (7 sites, 6 000 families, 10 000 pupils, about 80 s); it is kept for the next
    runs (--regenerate starts it again); next year's campaign is re-opened if it has closed;
 2. gunicorn as in production (deploy/gunicorn.conf.py when the checkout has it: sync workers,
-   two per core plus one, access log; DEBUG off, static files collected and served by
+   one per core plus one, access log; DEBUG off, static files collected and served by
    WhiteNoise), on a free port of 127.0.0.1;
 3. locust, headless, in phases against that one server, each with --users concurrent users
    and no pause between requests, the first --warmup seconds left out of the figures:
@@ -199,8 +199,12 @@ class Server:
     log_path: Path
 
 
+# deploy/gunicorn.conf.py's default.
+DEFAULT_WORKERS = (os.cpu_count() or 1) + 1
+
+
 def start_server(workers: int | None, threads: int, log_path: Path) -> Server:
-    """gunicorn with the deployment's settings (deploy/gunicorn.conf.py: sync workers, 2 per
+    """gunicorn with the deployment's settings (deploy/gunicorn.conf.py: sync workers, one per
     core plus one, access log) when the checkout has them, else the same on the command line."""
     port = free_port()
     gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
@@ -216,7 +220,7 @@ def start_server(workers: int | None, threads: int, log_path: Path) -> Server:
             gunicorn,
             "extranet.wsgi",
             "--workers",
-            str(workers or 2 * (os.cpu_count() or 1) + 1),
+            str(workers or DEFAULT_WORKERS),
             "--threads",
             str(threads),
             "--bind",
@@ -662,7 +666,7 @@ def main() -> int:
 
     log_path = WORK_DIR / "gunicorn.log"
     print(f"Load benchmark, {datetime.datetime.now():%Y-%m-%d %H:%M}, {machine()}")
-    workers = args.workers or 2 * (os.cpu_count() or 1) + 1
+    workers = args.workers or DEFAULT_WORKERS
     print(
         f"database {connection.settings_dict['NAME']}; gunicorn {workers} "
         f"{'sync workers' if args.threads == 1 else f'gthread workers x {args.threads} threads'}"
