@@ -38,10 +38,7 @@ import platform
 import pstats
 import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -55,6 +52,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import requests
+from gunicorn_server import Server, free_port, no_control_socket, start
+from gunicorn_server import stop as stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 # Its own database, dropped and recreated: RUSH_DB_NAME lets two runs share the server.
@@ -249,24 +248,11 @@ def generate(scenario: Scenario, families: int, password_hash: str) -> tuple[int
 # Server -----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    base_url: str
-    log_path: Path
-
-
 def start_server(workers: int, log_path: Path, extra_env: dict[str, str]) -> Server:
     port = free_port()
-    log = log_path.open("ab")
+    gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
     command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        gunicorn,
         "extranet.wsgi",
         "--workers",
         str(workers),
@@ -276,47 +262,10 @@ def start_server(workers: int, log_path: Path, extra_env: dict[str, str]) -> Ser
         "sync",
         "--bind",
         f"127.0.0.1:{port}",
+        *no_control_socket(gunicorn),
     ]
-    gunicorn_help = subprocess.run(
-        [command[0], "--help"], capture_output=True, text=True, timeout=30
-    ).stdout
-    if "--no-control-socket" in gunicorn_help:
-        # Recent gunicorn listens on a control socket shared by every instance (~/.gunicorn/).
-        command.append("--no-control-socket")
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, **BENCH_ENV, **extra_env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # Its own process group, so stop_server reaches the workers.
-    )
-    log.close()
-    server = Server(process, f"http://127.0.0.1:{port}", log_path)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}, see {log_path}")
-        try:
-            if requests.get(f"{server.base_url}/connexion/", timeout=5).status_code == 200:
-                return server
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    stop_server(server)
-    raise RuntimeError(f"gunicorn did not answer within 60 s, see {log_path}")
-
-
-def stop_server(server: Server) -> None:
-    process = server.process
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)  # Graceful: the master stops its workers.
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)  # The group gunicorn leads: this run's only.
-        process.wait(timeout=10)
+    env = {**os.environ, **BENCH_ENV, **extra_env}
+    return start(command, cwd=ROOT, env=env, port=port, log_path=log_path, ready="/connexion/")
 
 
 # Client -----------------------------------------------------------------------------------

@@ -36,8 +36,6 @@ import random
 import re
 import resource
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,8 +45,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -94,6 +90,8 @@ from django.db import connection, connections  # noqa: E402
 from django.db.models import Exists, OuterRef  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.gunicorn_server import Server, free_port, start  # noqa: E402
+from bench.gunicorn_server import stop as stop_server  # noqa: E402
 from courses.models import Enrolment  # noqa: E402
 from extranet.models import SchoolYear  # noqa: E402
 from families.models import Family  # noqa: E402
@@ -186,86 +184,25 @@ def sample_accounts(count: int, seed: int) -> list[dict[str, Any]]:
 # Server -----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    base_url: str
-    log_path: Path
-
-
 # deploy/gunicorn.conf.py's default.
 DEFAULT_WORKERS = (os.cpu_count() or 1) + 1
 
 
 def start_server(workers: int | None, threads: int, log_path: Path) -> Server:
     """gunicorn with the deployment's settings (deploy/gunicorn.conf.py: sync workers, one per
-    core plus one, access log) when the checkout has them, else the same on the command line."""
+    core plus one, access log)."""
     port = free_port()
-    gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
-    config = ROOT / "deploy" / "gunicorn.conf.py"
     env = {**os.environ, **BENCH_ENV, "GUNICORN_BIND": f"127.0.0.1:{port}"}
-    if config.exists():
-        command = [gunicorn, "-c", str(config), "extranet.wsgi"]
-        if workers:
-            env["GUNICORN_WORKERS"] = str(workers)
-        env["GUNICORN_THREADS"] = str(threads)
-    else:
-        command = [
-            gunicorn,
-            "extranet.wsgi",
-            "--workers",
-            str(workers or DEFAULT_WORKERS),
-            "--threads",
-            str(threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "-",
-        ]
-        help_text = subprocess.run([gunicorn, "--help"], capture_output=True, text=True).stdout
-        if "--no-control-socket" in help_text:
-            # Recent gunicorn listens on a control socket shared by every instance.
-            command.append("--no-control-socket")
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Its own process group, so stop_server reaches the workers.
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", log_path)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}, see {log_path}")
-        try:
-            if requests.get(f"{server.base_url}/sante/", timeout=5).status_code == 200:
-                return server
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    stop_server(server)
-    raise RuntimeError(f"gunicorn did not answer within 60 s, see {log_path}")
-
-
-def stop_server(server: Server) -> None:
-    process = server.process
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)  # The group gunicorn leads: this run's only.
-        process.wait(timeout=10)
+    if workers:
+        env["GUNICORN_WORKERS"] = str(workers)
+    env["GUNICORN_THREADS"] = str(threads)
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "-c",
+        str(ROOT / "deploy" / "gunicorn.conf.py"),
+        "extranet.wsgi",
+    ]
+    return start(command, cwd=ROOT, env=env, port=port, log_path=log_path, ready="/sante/")
 
 
 def group_cpu_seconds(pgid: int) -> float:
