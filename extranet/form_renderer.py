@@ -31,7 +31,12 @@ class PortalFormRenderer(BaseRenderer):
         return Jinja2(
             {
                 "APP_DIRS": False,
-                "DIRS": [Path(django.forms.__file__).parent / "jinja2"],
+                # Ours first: select.html and input.html with their options and attributes
+                # drawn in place (extranet/jinja2/django/forms/widgets/), the same HTML.
+                "DIRS": [
+                    Path(__file__).resolve().parent / "jinja2",
+                    Path(django.forms.__file__).parent / "jinja2",
+                ],
                 "NAME": "portal-forms",
                 "OPTIONS": {},
             }

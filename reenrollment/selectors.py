@@ -244,7 +244,7 @@ def course_rows(
     )
     current = list(
         Enrolment.objects.filter(student=student, slot__school_year=Subquery(previous))
-        .select_related("slot__course__department", "slot__course__cursus__department")
+        .select_related("slot__course__department", "slot__course__cursus")
         .order_by("slot__course__name", "pk")
     )
     if not current:
