@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms import BoundField
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -114,16 +115,32 @@ class ReenrollmentForm(forms.Form):
         return cleaned
 
     def table(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "row": row,
-                "renew": self[f"renew_{row.enrolment.pk}"],
-                "slot": self[f"slot_{row.enrolment.pk}"]
-                if f"slot_{row.enrolment.pk}" in self.fields
-                else None,
-            }
-            for row in self.rows
-        ]
+        """One line per course. `chosen_value` and `chosen_label` are the slot the list shows
+        as chosen (the saved choice, or the one just sent): a phone cuts the label short in
+        the closed list, so the page writes it in full under it."""
+        lines = []
+        for row in self.rows:
+            name = f"slot_{row.enrolment.pk}"
+            slot = self[name] if name in self.fields else None
+            chosen_value, chosen_label = self._chosen(slot) if slot is not None else ("", "")
+            lines.append(
+                {
+                    "row": row,
+                    "renew": self[f"renew_{row.enrolment.pk}"],
+                    "slot": slot,
+                    "chosen_value": chosen_value,
+                    "chosen_label": chosen_label,
+                }
+            )
+        return lines
+
+    @staticmethod
+    def _chosen(slot: BoundField) -> tuple[str, str]:
+        value = str(slot.value())
+        for option, label in slot.field.choices:  # type: ignore[attr-defined]
+            if option and str(option) == value:
+                return value, str(label)
+        return "", ""
 
     def slot_choice(self, row: CourseRow) -> tuple[int | None, bool]:
         value = self.cleaned_data.get(f"slot_{row.enrolment.pk}") or ""

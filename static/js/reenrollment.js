@@ -1,3 +1,22 @@
+// Cours disponible: on a phone the closed list shows only the start of the chosen slot's label
+// (day, time, teacher, seats left or waiting list). The page writes it in full under the list
+// for the slot chosen when it was drawn; this keeps it in step with the list. First, so that it
+// works even if the part below fails (sessionStorage can refuse access).
+(function () {
+  document.querySelectorAll("select[data-chosen-label]").forEach(function (select) {
+    var full = document.getElementById(select.getAttribute("data-chosen-label"));
+    if (!full) { return; }
+    function show() {
+      var option = select.options[select.selectedIndex];
+      var label = option && option.value ? option.text : "";
+      full.textContent = label;
+      full.hidden = !label;
+    }
+    select.addEventListener("change", show);
+    show();
+  });
+})();
+
 // Réinscription tab: importing or deleting a document reloads the page, which would drop the
 // choices not sent yet (Réinscrire, Cours disponible, Réinscription administrative, comment).
 // They are kept in this browser tab for the reload, then put back. Without JavaScript the
@@ -38,7 +57,10 @@
       var option = Array.prototype.find.call(field.options, function (item) {
         return item.value === value || item.value.replace(/^wait:/, "") === bare;
       });
-      if (option) { field.value = option.value; }
+      if (option) {
+        field.value = option.value;
+        field.dispatchEvent(new Event("change"));  // The full label under the list follows.
+      }
     } else {
       field.value = value;
     }

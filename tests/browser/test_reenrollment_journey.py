@@ -1,5 +1,6 @@
 """Réinscription: a parent re-enrolls Gaëlle with a phone photo and a PDF, the secretariat
-accepts the documents and validates the request in the admin, the parent sees it validated."""
+accepts the documents and validates the request in the admin, the parent sees it validated.
+On a phone, the slot chosen in a "Cours disponible" list can be read in full."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from families.models import Family
 from reenrollment.models import Choice, Document, DocumentType, ReenrollmentRequest
 from students.models import Student
 from tests.browser.conftest import (
+    assert_no_horizontal_scroll,
     assert_stacked_cells_aligned,
     check_page,
     log_in,
@@ -167,6 +169,9 @@ def test_a_parent_reenrolls_and_the_secretariat_validates(
     # What was chosen before the upload is still there: it has not been sent yet.
     expect(courses.get_by_label("Réinscrire Piano")).to_be_checked()
     expect(slot_list).to_have_value(str(monday.pk))
+    expect(courses.locator(".slot-chosen")).to_have_text(
+        "Lundi 17:00 · DURAND Marie · 2 places restantes"
+    )
     expect(page.get_by_label("Réinscription administrative")).to_be_checked()
 
     document_row(page, insurance).get_by_label(
@@ -239,4 +244,129 @@ def test_a_parent_reenrolls_and_the_secretariat_validates(
     expect(slot_list.locator("option:checked")).to_have_text("Lundi 17:00 · DURAND Marie · Inscrit")
     expect(document_row(page, home).locator("td").nth(5)).to_have_text("Validé")
     expect(document_row(page, insurance).locator("td").nth(5)).to_have_text("Validé")
+    check_page(page)
+
+
+# On a phone the closed "Cours disponible" list shows only the start of the chosen slot:
+# "Mercredi 15:00 · LEFEBVRE-DUM…". The full label is written under it.
+UNCLIPPED = """(element) => {
+    const problems = [];
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) problems.push("it has no size");
+    if (box.left < 0 || box.right > window.innerWidth) {
+      problems.push(`it spans ${box.left}-${box.right} px in a ${window.innerWidth} px window`);
+    }
+    if (element.scrollWidth > element.clientWidth) {
+      problems.push(`its text is ${element.scrollWidth} px wide in ${element.clientWidth} px`);
+    }
+    for (let parent = element.parentElement; parent; parent = parent.parentElement) {
+      const style = getComputedStyle(parent);
+      if (style.overflowX === "visible" && style.overflowY === "visible") continue;
+      const frame = parent.getBoundingClientRect();
+      if (box.left < frame.left || box.right > frame.right
+          || parent.scrollWidth > parent.clientWidth) {
+        problems.push(`it is cut by <${parent.tagName.toLowerCase()} class="${parent.className}">`);
+      }
+    }
+    return problems;
+  }"""
+# How wide the label of the chosen option is in the list's font, and how wide the list is.
+LABEL_AND_LIST_WIDTHS = """(select) => {
+    const context = document.createElement("canvas").getContext("2d");
+    context.font = getComputedStyle(select).font;
+    const label = select.options[select.selectedIndex].text;
+    return [context.measureText(label).width, select.clientWidth];
+  }"""
+
+
+def assert_readable_in_full(page: Page, chosen: Locator, label: str) -> None:
+    expect(chosen).to_be_visible()
+    expect(chosen).to_have_text(label)
+    assert chosen.evaluate(UNCLIPPED) == []
+    assert_no_horizontal_scroll(page)
+
+
+def test_on_a_phone_the_chosen_slot_is_readable_in_full_under_its_list(
+    family_page: Page, children: list[Student], school_year: SchoolYear
+) -> None:
+    page = family_page
+    gaelle, _hugo = children
+    site = gaelle.family.site
+    next_year = SchoolYearFactory(
+        start_date=school_year.start_date.replace(year=school_year.start_date.year + 1)
+    )
+    piano = CourseFactory(site=site, department=DepartmentFactory(site=site), name="Piano")
+    teacher = TeacherFactory(site=site, nom="Lefebvre-Dumontier", prenom="Marie-Christine")
+    room = RoomFactory(site=site, name="Salle 12")
+    EnrolmentFactory(
+        student=gaelle, slot=SlotFactory(course=piano, teacher=teacher, school_year=school_year)
+    )
+    SlotFactory(
+        course=piano,
+        teacher=teacher,
+        room=room,
+        school_year=next_year,
+        weekday=Weekday.LUNDI,
+        start_time=datetime.time(17, 0),
+        capacity=3,
+    )
+    wednesday = SlotFactory(
+        course=piano,
+        teacher=teacher,
+        room=room,
+        school_year=next_year,
+        weekday=Weekday.MERCREDI,
+        start_time=datetime.time(15, 0),
+        capacity=1,
+    )
+    EnrolmentFactory(slot=wednesday, student__family__site=site)  # Full: its waiting list.
+    CampaignFactory(site=site, school_year=next_year)
+    monday_label = "Lundi 17:00 · LEFEBVRE-DUMONTIER Marie-Christine · 3 places restantes"
+    wednesday_label = (
+        "Mercredi 15:00 · LEFEBVRE-DUMONTIER Marie-Christine · complet : liste d'attente"
+    )
+
+    page.goto(f"/eleves/{gaelle.pk}/reinscription/")
+
+    courses = page.get_by_role("table", name="Cours à reconduire")
+    slot_list = courses.get_by_label("Cours disponible en Piano")
+    chosen = courses.locator(".slot-chosen")
+    expect(slot_list.locator("option:checked")).to_have_text("Choisissez un horaire")
+    expect(chosen).to_be_hidden()
+    check_page(page)
+    assert_stacked_cells_aligned(page)
+
+    courses.get_by_label("Réinscrire Piano").check()
+    slot_list.select_option(label=monday_label)
+
+    label_width, list_width = slot_list.evaluate(LABEL_AND_LIST_WIDTHS)
+    assert label_width > list_width, "the closed list would show this label in full anyway"
+    assert_readable_in_full(page, chosen, monday_label)
+    expect(slot_list).to_have_accessible_description(monday_label)
+    check_page(page)
+    assert_stacked_cells_aligned(page)
+
+    slot_list.select_option(label=wednesday_label)
+
+    assert_readable_in_full(page, chosen, wednesday_label)
+    expect(slot_list).to_have_accessible_description(wednesday_label)
+    check_page(page)
+
+    slot_list.select_option(label="Choisissez un horaire")
+
+    expect(chosen).to_be_hidden()
+    expect(slot_list).to_have_accessible_description("")
+
+    # Sent, the choice comes back from the server with its state, written in full too.
+    slot_list.select_option(label=monday_label)
+    page.get_by_label("J'accepte").check()
+    page.get_by_role("button", name="Valider").click()
+
+    expect(page.locator(".message-success")).to_contain_text(
+        "Votre demande de réinscription est envoyée."
+    )
+    saved_label = "Lundi 17:00 · LEFEBVRE-DUMONTIER Marie-Christine · Place réservée"
+    expect(slot_list.locator("option:checked")).to_have_text(saved_label)
+    assert_readable_in_full(page, chosen, saved_label)
+    expect(slot_list).to_have_accessible_description(saved_label)
     check_page(page)

@@ -101,6 +101,28 @@ def slot_options(response: HttpResponse, enrolment: Enrolment) -> list[tuple[str
     return [(attr(option, "value") or "", text(option)) for option in find_all(select, "option")]
 
 
+def chosen_slot(response: HttpResponse, enrolment: Enrolment) -> tuple[str | None, str | None]:
+    """The slot a course's "Cours disponible" list shows as chosen, and the full label written
+    under the list (the paragraph the list's aria-describedby points at): (label of the selected
+    option, text under the list), each None when there is none or it is hidden."""
+    html = page(response)
+    select = find(html, "select", name=f"slot_{enrolment.pk}")
+    selected = [
+        text(option)
+        for option in find_all(select, "option")
+        if attr(option, "selected") is not None
+    ]
+    assert len(selected) <= 1, f"several options selected: {selected}"
+    described_by = (attr(select, "aria-describedby") or "").split()
+    [under] = [
+        element
+        for element in find_all(html, "p", class_="slot-chosen")
+        if attr(element, "id") in described_by
+    ]
+    shown = text(under) if attr(under, "hidden") is None and text(under) else None
+    return (selected[0] if selected else None), shown
+
+
 def documents_table(response: HttpResponse, title: str) -> list[dict[str, str]]:
     """The rows of the documents table under the heading `title`."""
     after_title = False

@@ -27,14 +27,17 @@ from tests.factories import (
     SlotFactory,
     StudentFactory,
 )
-from tests.html import attr, find_all, messages_of, page, text
+from tests.html import attr, find, find_all, messages_of, page, text
 from tests.reenrollment.helpers import (
+    chosen_slot,
     course_rows,
     documents_table,
     form_data,
     has_table,
+    renew,
     required_names,
     slot_options,
+    submit,
     tab_url,
 )
 
@@ -231,6 +234,86 @@ def test_a_full_slot_stays_listed_as_the_waiting_list(
         f"wait:{piano_monday.pk}",
         "Lundi 17:00 · DURAND Marie · complet : liste d'attente",
     )
+
+
+# A phone shows only the start of the chosen slot in the closed list: it is written in full
+# under it, on the page as the server draws it (a script keeps it in step with the list).
+
+
+def test_the_saved_slot_is_written_in_full_under_its_list(
+    alice_client: Client,
+    alice_student: Student,
+    pianists: None,
+    campaign: Campaign,
+    gaelle_piano: Enrolment,
+    piano_monday: Slot,
+) -> None:
+    renew(campaign, gaelle_piano, piano_monday)
+
+    response = alice_client.get(tab_url(alice_student))
+
+    label = "Lundi 17:00 · DURAND Marie · Place réservée"
+    assert chosen_slot(response, gaelle_piano) == (label, label)
+
+
+def test_the_slot_just_sent_is_written_in_full_when_the_form_comes_back(
+    alice_client: Client,
+    alice_student: Student,
+    pianists: None,
+    gaelle_piano: Enrolment,
+    piano_wednesday: Slot,
+) -> None:
+    response = submit(
+        alice_client, alice_student, {gaelle_piano: str(piano_wednesday.pk)}, accept=False
+    )
+
+    assert response.status_code == 400
+    label = "Mercredi 15:00 · PETIT Jean · 3 places restantes"
+    assert chosen_slot(response, gaelle_piano) == (label, label)
+
+
+def test_the_waiting_list_just_sent_is_written_in_full_when_the_form_comes_back(
+    alice_client: Client,
+    alice_student: Student,
+    pianists: None,
+    campaign: Campaign,
+    gaelle_piano: Enrolment,
+    leo_piano: Enrolment,
+    piano_monday: Slot,
+) -> None:
+    renew(campaign, leo_piano, piano_monday)
+
+    response = submit(
+        alice_client, alice_student, {gaelle_piano: f"wait:{piano_monday.pk}"}, accept=False
+    )
+
+    assert response.status_code == 400
+    label = "Lundi 17:00 · DURAND Marie · complet : liste d'attente"
+    assert chosen_slot(response, gaelle_piano) == (label, label)
+
+
+def test_nothing_is_written_under_a_list_with_no_slot_chosen(
+    alice_client: Client, alice_student: Student, pianists: None, gaelle_piano: Enrolment
+) -> None:
+    response = alice_client.get(tab_url(alice_student))
+
+    assert chosen_slot(response, gaelle_piano) == ("Choisissez un horaire", None)
+
+
+def test_a_list_with_an_error_is_described_by_the_error_and_the_slot_chosen(
+    alice_client: Client, alice_student: Student, pianists: None, gaelle_piano: Enrolment
+) -> None:
+    response = submit(alice_client, alice_student, {gaelle_piano: ""})
+
+    assert response.status_code == 400
+    select = find(page(response), "select", name=f"slot_{gaelle_piano.pk}")
+    field_id = attr(select, "id")
+    assert attr(select, "aria-invalid") == "true"
+    assert attr(select, "aria-describedby") == f"{field_id}_error {field_id}_chosen"
+    assert text(find(page(response), "p", id=f"{field_id}_error")) == (
+        "Choisissez un horaire pour ce cours."
+    )
+    assert chosen_slot(response, gaelle_piano) == ("Choisissez un horaire", None)
 
 
 @pytest.fixture
