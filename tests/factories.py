@@ -26,7 +26,15 @@ from courses.models import (
 )
 from extranet.models import SchoolYear, Site, User
 from families.models import Family
-from reenrollment.models import Campaign, Choice, Document, DocumentType, ReenrollmentRequest
+from reenrollment.models import (
+    Campaign,
+    Choice,
+    Document,
+    DocumentType,
+    PreRegistration,
+    PreRegistrationDocument,
+    ReenrollmentRequest,
+)
 from students.models import Student
 
 PASSWORD = "demo2026"
@@ -51,19 +59,42 @@ class SiteFactory(factory.django.DjangoModelFactory):
     welcome_message = "Bienvenue sur le portail du conservatoire."
 
 
-def current_school_year_start() -> datetime.date:
-    """1 September of the school year under way, so that SchoolYear.current() finds it."""
+# However close today is to 1 September, the school year under way has this much before
+# and after it: lessons already given and lessons to come, whatever the date of the run.
+SCHOOL_YEAR_MARGIN = datetime.timedelta(weeks=4)
+
+
+def september_of_this_school_year() -> datetime.date:
+    """1 September of the school year under way (that of its label: 2026/2027)."""
     today = timezone.localdate()
     return datetime.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
 
 
+def current_school_year_start() -> datetime.date:
+    """The start of the school year under way: 1 September, or earlier in its first weeks,
+    so that the suite has past lessons this year even on 1 September."""
+    return min(september_of_this_school_year(), timezone.localdate() - SCHOOL_YEAR_MARGIN)
+
+
+def school_year_end(start: datetime.date) -> datetime.date:
+    """31 August after the start; later in the last weeks of the school year under way, so
+    that the suite has lessons to come this year even on 31 August."""
+    end = datetime.date(start.year + 1, 8, 31)
+    today = timezone.localdate()
+    if start <= today <= end:
+        end = max(end, today + SCHOOL_YEAR_MARGIN)
+    return end
+
+
 class SchoolYearFactory(factory.django.DjangoModelFactory):
+    """By default the school year under way, with past and coming weeks whatever the date."""
+
     class Meta:
         model = SchoolYear
         django_get_or_create = ("label",)
 
     start_date = factory.LazyFunction(current_school_year_start)
-    end_date = factory.LazyAttribute(lambda o: datetime.date(o.start_date.year + 1, 8, 31))
+    end_date = factory.LazyAttribute(lambda o: school_year_end(o.start_date))
     label = factory.LazyAttribute(lambda o: f"{o.start_date.year}/{o.start_date.year + 1}")
 
 
@@ -235,7 +266,8 @@ BLANK_PDF = (
 
 def next_school_year_start() -> datetime.date:
     """1 September of the school year after the current one: what a campaign enrolls for."""
-    return current_school_year_start().replace(year=current_school_year_start().year + 1)
+    september = september_of_this_school_year()
+    return september.replace(year=september.year + 1)
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
@@ -400,3 +432,33 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     mode = "cheque"
     receipt_number = factory.Sequence(lambda n: f"RECU-{n:06d}")
     amount = Decimal("100.00")
+
+
+class PreRegistrationFactory(factory.django.DjangoModelFactory):
+    """A new family's request from the public form, not read yet."""
+
+    class Meta:
+        model = PreRegistration
+
+    site = factory.SubFactory(SiteFactory)
+    nom = "Nouvelle"
+    prenom = "Famille"
+    adresse = "1 rue du Port"
+    code_postal = "77550"
+    ville = "Moissy-Cramayel"
+    mobile = "0600000000"
+    email = "nouvelle@example.org"
+
+
+class PreRegistrationDocumentFactory(factory.django.DjangoModelFactory):
+    """A document sent with a pre-registration."""
+
+    class Meta:
+        model = PreRegistrationDocument
+
+    pre_registration = factory.SubFactory(PreRegistrationFactory)
+    name = "Justificatif de domicile"
+    file = factory.LazyFunction(lambda: ContentFile(BLANK_PDF, name=f"{uuid.uuid4().hex}.pdf"))
+    display_name = "domicile.pdf"
+    size = len(BLANK_PDF)
+    pages = 1

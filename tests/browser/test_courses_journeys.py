@@ -19,6 +19,7 @@ from extranet.models import SchoolYear, Site
 from families.models import Family
 from students.models import Student
 from tests.browser.conftest import assert_stacked_cells_aligned, check_page, log_in
+from tests.courses.helpers import coming_lesson, past_lesson
 from tests.factories import (
     CourseFactory,
     DepartmentFactory,
@@ -42,7 +43,8 @@ APPRAISAL = (
 
 def clarinet_slot(site: Site, school_year: SchoolYear) -> Slot:
     """The clarinet class of Marie DURAND (identifiant marie.durand), on yesterday's weekday:
-    the school year has both a past lesson (yesterday) and a coming one (in six days)."""
+    the school year has both a past lesson (yesterday) and a coming one (in six days), since
+    the factories' school year reaches four weeks on either side of today."""
     teacher = TeacherFactory(
         site=site, nom="Durand", prenom="Marie", label="(Moissy)", account__username="marie.durand"
     )
@@ -55,14 +57,6 @@ def clarinet_slot(site: Site, school_year: SchoolYear) -> Slot:
         start_time=datetime.time(14, 30),
         duration=60,
     )
-
-
-def past_lesson(slot: Slot) -> datetime.date:
-    return [day for day in slot.lesson_dates() if day < timezone.localdate()][-1]
-
-
-def coming_lesson(slot: Slot) -> datetime.date:
-    return [day for day in slot.lesson_dates() if day >= timezone.localdate()][0]
 
 
 def long_date(day: datetime.date) -> str:

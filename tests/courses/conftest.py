@@ -2,8 +2,9 @@
 Marie DURAND (who logs in to the "Accès enseignant"), with alice's daughter enrolled.
 
 The slot meets on yesterday's weekday, so that the current school year has both a past lesson
-(yesterday) and a coming one (in six days) on any day the suite runs, except the first day of a
-school year (no past lesson yet) and its last week (no coming one).
+(yesterday) and a coming one (in six days) on any day the suite runs: the factories' school
+year under way reaches four weeks before and after today (tests/factories.py), even on
+1 September or 31 August.
 """
 
 from __future__ import annotations

@@ -15,13 +15,17 @@ from tests.html import find_all, page, text
 def past_lesson(slot: Slot) -> datetime.date:
     """The last lesson date of the slot before today."""
     today = timezone.localdate()
-    return [day for day in slot.lesson_dates() if day < today][-1]
+    past = [day for day in slot.lesson_dates() if day < today]
+    assert past, f"{slot.school_year} has no lesson before {today}"
+    return past[-1]
 
 
 def coming_lesson(slot: Slot) -> datetime.date:
     """The next lesson date of the slot, today or later."""
     today = timezone.localdate()
-    return [day for day in slot.lesson_dates() if day >= today][0]
+    coming = [day for day in slot.lesson_dates() if day >= today]
+    assert coming, f"{slot.school_year} has no lesson from {today} on"
+    return coming[0]
 
 
 def not_a_lesson(slot: Slot) -> datetime.date:

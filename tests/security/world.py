@@ -262,7 +262,8 @@ def build_party(name: str, data: SiteData, school_year: SchoolYear) -> Party:
     teacher = TeacherFactory(
         site=site, nom=f"PROF-{name.upper()}", account__username=f"prof.{name}"
     )
-    # Yesterday's weekday: the current school year has both a past and a coming lesson.
+    # Yesterday's weekday: the current school year has both a past and a coming lesson (the
+    # factories' school year reaches four weeks on either side of today).
     weekday = (timezone.localdate() - datetime.timedelta(days=1)).isoweekday()
     slot = SlotFactory(
         site=site,
