@@ -74,7 +74,8 @@ class Site(models.Model):
         default=365,
         help_text=_(
             "Après la clôture d'une campagne de réinscription, ses pièces justificatives sont "
-            "supprimées passé ce délai (commande purge_documents)."
+            "supprimées passé ce délai, de même que celles d'une pré-inscription traitée, "
+            "comptées depuis sa réception (commande purge_documents)."
         ),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import IO, Any
@@ -946,14 +946,16 @@ def preregistration_convert(*, pre: PreRegistration, by: User, base_url: str) ->
 def documents_purge(
     *, now: datetime.datetime | None = None, dry_run: bool = False
 ) -> list[tuple[Site, int]]:
-    """Delete the supporting documents of campaigns closed for longer than their site keeps
-    them (Site.document_retention_days); return each site with the count deleted (or, with
+    """Delete the supporting documents kept longer than their site keeps them
+    (Site.document_retention_days); return each site with the count deleted (or, with
     `dry_run`, to delete).
 
-    Counted from the campaign's closing date, once the close has been processed (the ceiling
-    tariff needs the documents until then). The stored files go once each site's deletion is
-    committed (reenrollment.signals). Safe to run every night, and twice at once: a document
-    already gone is simply not found again.
+    A re-enrollment campaign's documents count from the campaign's closing date, once the close
+    has been processed (the ceiling tariff needs the documents until then). A pre-registration's
+    count from its reception, once the secretariat has dealt with it (family created or
+    filed): a new one waiting to be read keeps them. The stored files go once each site's
+    deletion is committed (reenrollment.signals). Safe to run every night, and twice at once: a
+    document already gone is simply not found again.
     """
     now = now or timezone.now()
     counts = []
@@ -964,17 +966,103 @@ def documents_purge(
             document_type__campaign__closed_at__isnull=False,
             document_type__campaign__closes_at__lte=cutoff,
         )
+        expired_pre_registration = PreRegistrationDocument.objects.filter(
+            pre_registration__site=site,
+            pre_registration__created_at__lte=cutoff,
+        ).exclude(pre_registration__status=PreRegistration.Status.NEW)
         if dry_run:
-            counts.append((site, expired.count()))
+            counts.append((site, expired.count() + expired_pre_registration.count()))
             continue
         with transaction.atomic():
             deleted, _by_model = expired.delete()
-            if deleted:
+            deleted_pre_registration, _by_model = expired_pre_registration.delete()
+            if deleted or deleted_pre_registration:
                 audit.record(
                     "documents.purged",
                     obj=site,
                     count=deleted,
+                    pre_registration_count=deleted_pre_registration,
                     retention_days=site.document_retention_days,
                 )
-        counts.append((site, deleted))
+        counts.append((site, deleted + deleted_pre_registration))
     return counts
+
+
+DOCUMENTS_FOLDER = "documents"
+
+
+def _stored_documents(folder: str) -> Iterator[str]:
+    """Every file stored under this folder, at any depth (documents/<year>/<2 hex>/…)."""
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:  # A local storage that has received no document yet.
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for child in folders:
+        yield from _stored_documents(f"{folder}/{child}")
+
+
+def orphan_files_purge(
+    *,
+    older_than: datetime.timedelta = datetime.timedelta(days=1),
+    dry_run: bool = False,
+    now: datetime.datetime | None = None,
+) -> list[str]:
+    """Delete the stored files under documents/ that no document names (Document.file,
+    PreRegistrationDocument.file) and that were last written more than `older_than` before
+    `now`; return their names, sorted (with `dry_run`, those it would delete, deleting nothing).
+
+    Such orphans come from uploads whose transaction never committed: the file is written
+    before the row is inserted (document_upload, preregistration_submit), so a request that
+    dies or rolls back after the write leaves the file with no row pointing at it, and a
+    family's personal data that nothing would ever delete.
+
+    The order is what keeps a file that is still wanted:
+    1. list the storage first;
+    2. then read every name the rows hold (one query per model, into a set), so that a row
+       committed before this read is seen, including one committed while the listing ran;
+    3. then read the modification time of the unreferenced files only (one request each on
+       S3) and keep those younger than `older_than`.
+    A file unreferenced at step 2 is either a true orphan or an upload still in progress
+    (written, its transaction not committed yet). An upload finishes within a request's time
+    (gunicorn's timeout), so the age rule keeps it. Stored names are random and never reused:
+    a file no row names at step 2 can only gain a row through the upload that wrote it. A file
+    whose row is deleted meanwhile goes with the row (reenrollment.signals). Safe to run every
+    night, and twice at once: a file another run deleted is skipped.
+    """
+    now = now or timezone.now()
+    cutoff = now - older_than
+    listed = list(_stored_documents(DOCUMENTS_FOLDER))
+    referenced = set(Document.objects.values_list("file", flat=True))
+    referenced.update(PreRegistrationDocument.objects.values_list("file", flat=True))
+    orphans = []
+    for name in listed:
+        if name in referenced:
+            continue
+        try:
+            modified = default_storage.get_modified_time(name)
+        except Exception:
+            # S3 raises its own error for a missing object: skip only a file that is gone.
+            if default_storage.exists(name):
+                raise
+            continue
+        if modified < cutoff:
+            orphans.append(name)
+    orphans.sort()
+    if dry_run:
+        return orphans
+    deleted: list[str] = []
+    try:
+        for name in orphans:
+            default_storage.delete(name)
+            deleted.append(name)
+    finally:
+        # Files are not transactional: log what went, even when a deletion failed midway.
+        if deleted:
+            audit.record(
+                "documents.orphans_purged",
+                count=len(deleted),
+                older_than_hours=older_than.total_seconds() / 3600,
+            )
+    return deleted

@@ -65,7 +65,10 @@ def test_it_explains_what_is_kept_and_for_how_long(alice: Family, alice_client: 
     response = alice_client.get(PAGE)
     assert response.status_code == 200
     text = response.content.decode()
-    assert "Supprimées 400 jours après la clôture de la campagne de réinscription." in text
+    assert (
+        "Supprimées 400 jours après la clôture de la campagne de réinscription, ou après la "
+        "réception d'une pré-inscription traitée par le secrétariat."
+    ) in text
     assert "10 ans" in text
     assert 'href="mailto:conservatoire@moissy.example"' in text
     assert f'href="{ARCHIVE}"' in text

@@ -10,13 +10,14 @@ Wednesday 15:00 with Jean PETIT and three seats.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 from courses.models import Course, Department, Enrolment, Room, Slot, Teacher, Weekday
 from extranet.models import SchoolYear, Site, User
@@ -36,6 +37,7 @@ from tests.factories import (
     TeacherFactory,
 )
 from tests.reenrollment.helpers import RULES
+from tests.reenrollment.s3 import Bucket, moto_server, new_bucket
 
 
 @pytest.fixture(autouse=True)
@@ -200,3 +202,16 @@ def staff_client(client_for: Callable[[User], Client], moissy_staff: User) -> Cl
 @pytest.fixture
 def charlie_client(client_for: Callable[[User], Client], charlie: User) -> Client:
     return client_for(charlie)
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    """A local S3-compatible server (moto) on a free port, for one module's tests."""
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def bucket(s3_endpoint: str, settings: Settings, tmp_path: Path) -> Bucket:
+    """A new bucket, made the portal's storage with the production settings' options."""
+    return new_bucket(s3_endpoint, settings, tmp_path)

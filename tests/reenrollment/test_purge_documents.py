@@ -13,8 +13,13 @@ from django.utils import timezone
 
 from extranet.models import AuditEntry, Site, User
 from families.models import Family
-from reenrollment.models import Campaign, Document
-from tests.factories import CampaignFactory, DocumentFactory, DocumentTypeFactory
+from reenrollment.models import Campaign, Document, PreRegistration, PreRegistrationDocument
+from tests.factories import (
+    CampaignFactory,
+    DocumentFactory,
+    DocumentTypeFactory,
+    PreRegistrationDocumentFactory,
+)
 
 
 def campaign_closed(site: Site, *, days_ago: int, processed: bool = True) -> Campaign:
@@ -56,7 +61,10 @@ def test_it_deletes_the_documents_of_campaigns_closed_for_longer_than_the_period
     assert not default_storage.exists(old_file)
     assert exists(recent) and default_storage.exists(recent.file.name)
     assert exists(current)
-    assert "moissy-cramayel: 1 documents deleted (kept 365 days after a campaign closes)" in output
+    assert (
+        "moissy-cramayel: 1 documents deleted "
+        "(kept 365 days after a campaign closes or a pre-registration arrives)"
+    ) in output
 
 
 def test_a_campaign_whose_close_was_not_processed_keeps_its_documents(alice: Family) -> None:
@@ -103,7 +111,7 @@ def test_each_site_purged_gets_an_audit_entry_and_a_second_run_finds_nothing(
     assert entry.action == "documents.purged"
     assert entry.actor is None
     assert entry.site == alice.site
-    assert entry.details == {"count": 3, "retention_days": 30}
+    assert entry.details == {"count": 3, "pre_registration_count": 0, "retention_days": 30}
     # Every night: the next run has nothing left to do and says so, without a new entry.
     output = purge()
     assert "0 documents deleted in all." in output
@@ -125,3 +133,57 @@ def test_the_period_is_set_in_the_site_form(
     assert response.status_code == 302
     site.refresh_from_db()
     assert site.document_retention_days == 90
+
+
+def pre_registration_document(
+    site: Site, *, days_ago: int, status: str = PreRegistration.Status.CONVERTED
+) -> PreRegistrationDocument:
+    return PreRegistrationDocumentFactory(
+        pre_registration__site=site,
+        pre_registration__status=status,
+        pre_registration__created_at=timezone.now() - datetime.timedelta(days=days_ago),
+    )
+
+
+def test_a_pre_registration_dealt_with_loses_its_documents_after_the_period(
+    alice: Family, django_capture_on_commit_callbacks: Callable
+) -> None:
+    Site.objects.filter(pk=alice.site_id).update(document_retention_days=365)
+    converted = pre_registration_document(alice.site, days_ago=366)
+    filed = pre_registration_document(
+        alice.site, days_ago=400, status=PreRegistration.Status.CLOSED
+    )
+    recent = pre_registration_document(alice.site, days_ago=364)
+    files = [converted.file.name, filed.file.name]
+    with django_capture_on_commit_callbacks(execute=True):
+        output = purge()
+    remaining = set(PreRegistrationDocument.objects.values_list("pk", flat=True))
+    assert remaining == {recent.pk}
+    assert not any(default_storage.exists(name) for name in files)
+    assert default_storage.exists(recent.file.name)
+    # The pre-registrations themselves stay: the secretariat's record of the request.
+    assert PreRegistration.objects.count() == 3
+    assert "moissy-cramayel: 2 documents deleted" in output
+    entry = AuditEntry.objects.get()
+    assert entry.details == {"count": 0, "pre_registration_count": 2, "retention_days": 365}
+
+
+def test_a_pre_registration_not_read_yet_keeps_its_documents(alice: Family) -> None:
+    waiting = pre_registration_document(
+        alice.site, days_ago=1000, status=PreRegistration.Status.NEW
+    )
+    assert "moissy-cramayel: 0 documents to delete" in purge("--dry-run")
+    purge()
+    assert PreRegistrationDocument.objects.filter(pk=waiting.pk).exists()
+
+
+def test_pre_registrations_follow_their_own_sites_period(alice: Family, dora: Family) -> None:
+    Site.objects.filter(pk=alice.site_id).update(document_retention_days=30)
+    Site.objects.filter(pk=dora.site_id).update(document_retention_days=365)
+    pre_registration_document(alice.site, days_ago=100)
+    kept = pre_registration_document(dora.site, days_ago=100)
+    output = purge("--dry-run")
+    assert "moissy-cramayel: 1 documents to delete" in output
+    assert "boulogne-billancourt: 0 documents to delete" in output
+    purge()
+    assert list(PreRegistrationDocument.objects.values_list("pk", flat=True)) == [kept.pk]

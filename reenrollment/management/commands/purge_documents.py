@@ -8,7 +8,8 @@ from reenrollment import services
 class Command(BaseCommand):
     help = (
         "Delete the supporting documents (rows and stored files) of re-enrollment campaigns "
-        "closed for longer than their site's retention period. Safe to run every night."
+        "closed, and of pre-registrations dealt with, for longer than their site's retention "
+        "period. Safe to run every night."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,7 +24,8 @@ class Command(BaseCommand):
         for site, count in counts:
             self.stdout.write(
                 f"{site.slug}: {count} documents {verb} "
-                f"(kept {site.document_retention_days} days after a campaign closes)"
+                f"(kept {site.document_retention_days} days after a campaign closes or a "
+                "pre-registration arrives)"
             )
         total = sum(count for _site, count in counts)
         self.stdout.write(self.style.SUCCESS(f"{total} documents {verb} in all."))
