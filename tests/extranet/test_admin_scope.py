@@ -376,3 +376,12 @@ def test_the_email_outbox_is_for_superusers_only(
     client = client_for(moissy_staff)
     assert client.get("/admin/extranet/outboxmessage/").status_code == 403
     assert not moissy_staff.has_perm("extranet.change_schoolyear")
+
+
+def test_the_admin_pages_carry_the_portals_icon(
+    moissy_staff: User, client_for: Callable[[User], Client]
+) -> None:
+    # Without it, every admin page asks for /favicon.ico, which the portal does not serve.
+    html = client_for(moissy_staff).get("/admin/").content.decode()
+    assert 'rel="icon"' in html and "favicon" in html
+    assert "Secrétariat" in html  # The admin's own header is still there.
