@@ -33,6 +33,7 @@ import argparse
 import cProfile
 import datetime
 import logging
+import math
 import os
 import platform
 import pstats
@@ -780,6 +781,17 @@ def report(result: ScenarioResult) -> None:
         f"CPU during the rush: gunicorn workers {rush.server_cpu:.1f} s, "
         f"the {len(rush.outcomes)} clients {rush.client_cpu:.1f} s, in {rush.duration:.1f} s"
     )
+    # What the p95 target allows: 95 % of the POSTs answered within TARGET_P95 seconds, so
+    # all the CPU they need (workers, PostgreSQL, clients) must fit in cores x TARGET_P95.
+    cores = os.cpu_count() or 1
+    answered = math.ceil(0.95 * len(rush.outcomes))
+    if answered:
+        print(
+            f"CPU the p95 target allows: {answered} POSTs answered within {TARGET_P95:.0f} s "
+            f"on {cores} cores, at most {cores * TARGET_P95 * 1000 / answered:.1f} ms of CPU "
+            f"each (workers, PostgreSQL and clients together); the workers alone used "
+            f"{rush.server_cpu * 1000 / len(rush.outcomes):.1f} ms per POST"
+        )
     for wave in result.waves:
         for outcome in [o for o in wave.outcomes if o.kind in ERROR_KINDS][:5]:
             print(

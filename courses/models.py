@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 import secrets
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -175,6 +176,15 @@ class Slot(models.Model):
             f"{self.course} · {self.get_weekday_display()} "
             f"{self.start_time:%H:%M} · {self.teacher} ({self.school_year})"
         )
+
+    def get_weekday_display(self) -> Any:  # type: ignore[no-redef]  # Replaces Django's.
+        """The day's name, as Django's generated method gives it. Django's builds a dict of the
+        7 choices at each call, translating every label to hash it; the Réinscription tab
+        draws a slot's day 20 to 30 times, so this looks the one label up instead."""
+        try:
+            return str(Weekday(self.weekday).label)
+        except ValueError:  # Not a day: the value itself, as Django's method gives it.
+            return self.weekday
 
     @property
     def end_time(self) -> datetime.time:

@@ -63,7 +63,14 @@ def count(tree: Path, page: str, rounds: int, args: argparse.Namespace) -> int:
     env.setdefault("VAR_DIR", "/tmp/tutti_instructions")
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     line = next(line for line in done.stderr.splitlines() if "instructions" in line)
-    return int(line.split(",")[0])
+    value = line.split(",")[0]
+    if not value.isdigit():  # "<not supported>": a virtual machine that hides the counters.
+        raise SystemExit(
+            f"perf cannot count instructions on this machine ({value}): its CPU counters are "
+            "not exposed (a virtual machine without PMU). Use bench/load/profile_pages.py "
+            "(CPU time) on a quiet machine instead."
+        )
+    return int(value)
 
 
 def main() -> None:

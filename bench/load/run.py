@@ -538,6 +538,20 @@ def report(phases: list[Phase], rush: Rush | None, args: argparse.Namespace) -> 
                 f" {pages.rps / session.rps if session.rps else 0:.2f} measured, "
                 f"{session_cpu / cpu_per_request(by['pages'], pages):.2f} from CPU"
             )
+            # The ratio's budget: a page may cost 1 / target times the minimal view's CPU, of
+            # which PostgreSQL and locust already take their share; what is left for gunicorn
+            # is set against the session phase's gunicorn CPU (session and account read).
+            phase = by["pages"]
+            per = 1000 / max(1, pages.total)
+            budget = cpu_per_request(by["minimal"], minimal) * 1000 / PAGES_RATIO_TARGET
+            others = (phase.database_cpu + phase.client_cpu) * per
+            floor = by["session"].server_cpu * 1000 / max(1, session.total)
+            lines.append(
+                f"  CPU a page may use at the target: {budget:.1f} ms in all; PostgreSQL and "
+                f"locust took {others:.1f} ms per page, which leaves {budget - others:.1f} ms "
+                f"for gunicorn, against {floor:.1f} ms to read the session and the account "
+                f"alone (session phase) and {phase.server_cpu * per:.1f} ms per page"
+            )
     if "logins" in by:
         logins = by["logins"].groups["logins"]
         met = logins.rps >= LOGINS_TARGET
